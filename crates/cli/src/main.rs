@@ -1,0 +1,38 @@
+//! The `ampline` binary: parses flags and dispatches to a command. Every piece of real work lives
+//! in a library crate; errors are printed, and exit codes chosen, here alone.
+
+mod commands;
+mod ndjson;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "ampline", version, about = "A Segment-compatible event router for Amplitude")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Tell whether an event matches a trigger (Segment's subscription language, "FQL").
+    Fql(commands::fql::Args),
+    /// Apply a mapping (Segment's mapping-kit JSON) to an event and print the payload.
+    Map(commands::map::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Fql(args) => commands::fql::run(&args),
+        Command::Map(args) => commands::map::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("ampline: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
