@@ -7,6 +7,8 @@
 //!
 //! "Missing" (JavaScript `undefined`) is modelled as `None` wherever it can occur.
 
+pub mod date;
+
 use serde_json::Value;
 use std::fmt::Write as _;
 
@@ -87,21 +89,14 @@ pub fn is_truthy(value: Option<&Value>) -> bool {
 pub fn is_js_whitespace(c: char) -> bool {
     matches!(
         c,
-        '\u{9}'
-            | '\u{a}'
-            | '\u{b}'
-            | '\u{c}'
-            | '\u{d}'
-            | ' '
-            | '\u{a0}'
-            | '\u{1680}'
-            | '\u{2000}'..='\u{200a}'
-            | '\u{2028}'
-            | '\u{2029}'
-            | '\u{202f}'
-            | '\u{205f}'
-            | '\u{3000}'
-            | '\u{feff}'
+        '\u{9}' | '\u{a}' | '\u{b}' | '\u{c}' | '\u{d}' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
     )
 }
 
@@ -117,7 +112,14 @@ pub fn string_to_number(s: &str) -> f64 {
     if t.is_empty() {
         return 0.0;
     }
-    for (prefix, radix) in [("0x", 16), ("0X", 16), ("0o", 8), ("0O", 8), ("0b", 2), ("0B", 2)] {
+    for (prefix, radix) in [
+        ("0x", 16),
+        ("0X", 16),
+        ("0o", 8),
+        ("0O", 8),
+        ("0b", 2),
+        ("0B", 2),
+    ] {
         if let Some(digits) = t.strip_prefix(prefix) {
             return parse_radix_integer(digits, radix);
         }
@@ -335,7 +337,9 @@ mod tests {
         for (s, n) in cases {
             assert_eq!(string_to_number(s), n, "{s:?}");
         }
-        for s in ["abc", "1e", "0x", "-0x10", "1_000", "infinity", ".", "1.2.3", "\u{85}1"] {
+        for s in [
+            "abc", "1e", "0x", "-0x10", "1_000", "infinity", ".", "1.2.3", "\u{85}1",
+        ] {
             assert!(string_to_number(s).is_nan(), "{s:?}");
         }
         assert_eq!(to_number(Some(&json!([5]))), 5.0);
