@@ -1,0 +1,308 @@
+//! Paths such as `$.items[0].sku`: how the reference splits them and walks them.
+
+use crate::value::{array_index, write_string_form, Js};
+use serde_json::Value;
+use std::borrow::Cow;
+
+/// A path split into the keys it walks; no keys means the root itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Path {
+    keys: Vec<Box<str>>,
+}
+
+impl Path {
+    /// A path as `@path` and `@arrayPath` take it: the first `$.` anywhere is removed first.
+    pub(crate) fn from_directive(path: &str) -> Path {
+        match path.find("$.") {
+            Some(at) => {
+                let mut stripped = String::with_capacity(path.len() - 2);
+                stripped.push_str(&path[..at]);
+                stripped.push_str(&path[at + 2..]);
+                Path::parse(&stripped)
+            }
+            None => Path::parse(path),
+        }
+    }
+
+    /// Splits at every `.`, at `[` before a quote or digit and at a run of `]` after a quote or
+    /// digit; drops empty pieces, then deletes every quote from each piece.
+    pub(crate) fn parse(path: &str) -> Path {
+        let bytes = path.as_bytes();
+        let is_anchor = |b: u8| b == b'"' || b == b'\'' || b.is_ascii_digit();
+        let mut keys = Vec::new();
+        let mut push = |piece: &str| {
+            if !piece.is_empty() {
+                keys.push(piece.replace(['\'', '"'], "").into_boxed_str());
+            }
+        };
+        let mut start = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            let opens_index = b == b'[' && bytes.get(i + 1).is_some_and(|&n| is_anchor(n));
+            let split_len = if b == b'.' || opens_index {
+                1
+            } else if b == b']' && i > 0 && is_anchor(bytes[i - 1]) {
+                bytes[i..].iter().take_while(|&&c| c == b']').count()
+            } else {
+                0
+            };
+            if split_len > 0 {
+                push(&path[start..i]);
+                i += split_len;
+                start = i;
+            } else {
+                i += 1;
+            }
+        }
+        push(&path[start..]);
+        Path { keys }
+    }
+}
+
+/// Where a lookup ended: borrowed from the event (`Data`), borrowed from a value built during
+/// this run (`Local`, `LocalJs`), or made by the lookup itself (`Computed`: a string's length or
+/// one of its characters).
+pub(crate) enum Found<'r, 'a> {
+    Missing,
+    Data(&'a Value),
+    Local(&'r Value),
+    LocalJs(&'r Js<'a>),
+    Computed(Value),
+}
+
+impl<'r, 'a> Found<'r, 'a> {
+    pub(crate) fn of(value: &'r Js<'a>) -> Found<'r, 'a> {
+        match value {
+            Js::Undefined => Found::Missing,
+            Js::Ref(v) => Found::Data(v),
+            Js::Owned(v) => Found::Local(v),
+            other => Found::LocalJs(other),
+        }
+    }
+
+    fn json(&self) -> Option<&Value> {
+        match self {
+            Found::Data(v) => Some(v),
+            Found::Local(v) => Some(v),
+            Found::Computed(v) => Some(v),
+            Found::Missing | Found::LocalJs(_) => None,
+        }
+    }
+
+    fn is_truthy(&self) -> bool {
+        match self {
+            Found::Missing => false,
+            Found::LocalJs(_) => true,
+            other => ampline_js::is_truthy(other.json()),
+        }
+    }
+
+    /// Neither missing nor `null`.
+    pub(crate) fn is_present(&self) -> bool {
+        match self {
+            Found::Missing => false,
+            Found::LocalJs(_) => true,
+            other => !matches!(other.json(), Some(Value::Null)),
+        }
+    }
+
+    /// `value[key]` for a truthy value.
+    fn index(self, key: &str) -> Found<'r, 'a> {
+        match self {
+            Found::Missing => Found::Missing,
+            Found::Data(v) => match index_json(v, key) {
+                Step::Child(c) => Found::Data(c),
+                Step::Computed(c) => Found::Computed(c),
+                Step::Missing => Found::Missing,
+            },
+            Found::Local(v) => match index_json(v, key) {
+                Step::Child(c) => Found::Local(c),
+                Step::Computed(c) => Found::Computed(c),
+                Step::Missing => Found::Missing,
+            },
+            Found::Computed(v) => match index_json(&v, key) {
+                Step::Child(c) => Found::Computed(c.clone()),
+                Step::Computed(c) => Found::Computed(c),
+                Step::Missing => Found::Missing,
+            },
+            Found::LocalJs(Js::Array(items)) => {
+                if key == "length" {
+                    return Found::Computed(Value::from(items.len()));
+                }
+                match array_index(key).and_then(|i| items.get(i as usize)) {
+                    Some(item) => Found::of(item),
+                    None => Found::Missing,
+                }
+            }
+            Found::LocalJs(Js::Object(entries)) => {
+                match entries.iter().find(|(k, _)| k.as_ref() == key) {
+                    Some((_, item)) => Found::of(item),
+                    None => Found::Missing,
+                }
+            }
+            Found::LocalJs(other) => Found::of(other).index(key),
+        }
+    }
+
+    pub(crate) fn into_js(self) -> Js<'a> {
+        match self {
+            Found::Missing => Js::Undefined,
+            Found::Data(v) => Js::Ref(v),
+            Found::Local(v) => Js::Owned(v.clone()),
+            Found::LocalJs(v) => v.clone(),
+            Found::Computed(v) => Js::Owned(v),
+        }
+    }
+
+    /// Appends `String(value)`.
+    pub(crate) fn write_string_form(&self, out: &mut String) {
+        match self {
+            Found::Missing => out.push_str("undefined"),
+            Found::LocalJs(v) => write_string_form(out, v),
+            other => {
+                if let Some(v) = other.json() {
+                    ampline_js::write_js_string(out, v);
+                }
+            }
+        }
+    }
+
+    /// The members of an object, or of an array keyed by index; `None` for anything else.
+    pub(crate) fn entries(&self) -> Option<Vec<(Cow<'a, str>, Js<'a>)>> {
+        fn json_entries<'v, 'a>(
+            v: &'v Value,
+            wrap: impl Fn(&'v Value) -> Js<'a>,
+            key: impl Fn(&'v String) -> Cow<'a, str>,
+        ) -> Option<Vec<(Cow<'a, str>, Js<'a>)>> {
+            match v {
+                Value::Object(map) => Some(map.iter().map(|(k, v)| (key(k), wrap(v))).collect()),
+                Value::Array(items) => Some(
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| (Cow::Owned(i.to_string()), wrap(v)))
+                        .collect(),
+                ),
+                _ => None,
+            }
+        }
+        match self {
+            Found::Missing => None,
+            Found::Data(v) => json_entries(v, Js::Ref, |k| Cow::Borrowed(k.as_str())),
+            Found::Local(v) => json_entries(v, |c| Js::Owned(c.clone()), |k| Cow::Owned(k.clone())),
+            Found::Computed(v) => {
+                json_entries(v, |c| Js::Owned(c.clone()), |k| Cow::Owned(k.clone()))
+            }
+            Found::LocalJs(Js::Array(items)) => Some(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (Cow::Owned(i.to_string()), v.clone()))
+                    .collect(),
+            ),
+            Found::LocalJs(Js::Object(entries)) => Some(entries.clone()),
+            Found::LocalJs(other) => Found::of(other).entries(),
+        }
+    }
+}
+
+enum Step<'v> {
+    Missing,
+    Child(&'v Value),
+    Computed(Value),
+}
+
+/// `value[key]` on a JSON value: own keys of objects, indices and `length` of arrays and strings.
+fn index_json<'v>(value: &'v Value, key: &str) -> Step<'v> {
+    match value {
+        Value::Object(map) => find_member(map, key).map_or(Step::Missing, Step::Child),
+        Value::Array(items) => {
+            if key == "length" {
+                return Step::Computed(Value::from(items.len()));
+            }
+            match array_index(key).and_then(|i| items.get(i as usize)) {
+                Some(item) => Step::Child(item),
+                None => Step::Missing,
+            }
+        }
+        Value::String(s) => {
+            if key == "length" {
+                return Step::Computed(Value::from(ampline_js::utf16_len(s)));
+            }
+            let unit = array_index(key).and_then(|i| s.encode_utf16().nth(i as usize));
+            match unit {
+                Some(unit) => Step::Computed(Value::String(
+                    char::from_u32(u32::from(unit))
+                        .unwrap_or('\u{fffd}')
+                        .to_string(),
+                )),
+                None => Step::Missing,
+            }
+        }
+        _ => Step::Missing,
+    }
+}
+
+/// An object member by key. Event objects are small, and comparing a few keys costs less than
+/// hashing the one looked up.
+fn find_member<'v>(map: &'v serde_json::Map<String, Value>, key: &str) -> Option<&'v Value> {
+    const SCAN_UP_TO: usize = 16;
+    if map.len() <= SCAN_UP_TO {
+        map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+    } else {
+        map.get(key)
+    }
+}
+
+/// Walks `path` from `root`, stopping at the first falsy value, which is the result.
+pub(crate) fn lookup<'r, 'a>(root: &'r Js<'a>, path: &Path) -> Found<'r, 'a> {
+    let mut current = Found::of(root);
+    for key in &path.keys {
+        if !current.is_truthy() {
+            return current;
+        }
+        current = current.index(key);
+    }
+    current
+}
+
+/// A path string computed at run time, walked as `@path` walks it.
+pub(crate) fn lookup_directive_path<'r, 'a>(root: &'r Js<'a>, path: &str) -> Found<'r, 'a> {
+    lookup(root, &Path::from_directive(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(path: &str) -> Vec<String> {
+        Path::parse(path)
+            .keys
+            .iter()
+            .map(|k| k.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn splitting_follows_the_reference_pattern() {
+        assert_eq!(keys("items[1].sku"), ["items", "1", "sku"]);
+        assert_eq!(keys("p[\"my key\"]"), ["p", "my key"]);
+        assert_eq!(keys("p['my key']"), ["p", "my key"]);
+        assert_eq!(keys("p[\"a.b\"]"), ["p", "a", "b"]);
+        assert_eq!(keys("p[x]"), ["p[x]"]);
+        assert_eq!(keys("p.it's"), ["p", "its"]);
+        assert_eq!(keys("a..b"), ["a", "b"]);
+        assert_eq!(keys("a[0]]]x"), ["a", "0", "x"]);
+        assert_eq!(keys("a.\"\""), ["a", ""]);
+        assert!(keys("").is_empty());
+        assert!(keys("..").is_empty());
+    }
+
+    #[test]
+    fn only_the_first_root_marker_is_removed() {
+        assert_eq!(Path::from_directive("a.$.b"), Path::parse("a.b"));
+        assert_eq!(Path::from_directive("$.$.b"), Path::parse("$.b"));
+        assert_eq!(Path::from_directive("$"), Path::parse("$"));
+    }
+}
