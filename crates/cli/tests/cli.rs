@@ -78,7 +78,7 @@ fn fql_ndjson_answers_every_line_in_order() {
         json!({"expr": "type = \"track\"", "event": {"type": "track"}}).to_string(),
         json!({"expr": "type = \"track\"", "event": {"type": "page"}}).to_string(),
         String::new(),
-        json!({"expr": "type = ", "event": {}}).to_string(),
+        json!({"expr": "type = \"track\" #", "event": {}}).to_string(),
         "{not json".to_string(),
         "[1]".to_string(),
         json!({"event": {}}).to_string(),
