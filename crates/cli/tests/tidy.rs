@@ -9,7 +9,7 @@ fn workspace_root() -> PathBuf {
 }
 
 /// The functional core: pure libraries that do no I/O and know nothing of HTTP, SQL or async.
-const CORE_CRATES: &[&str] = &["js", "fql", "liquid", "mapping"];
+const CORE_CRATES: &[&str] = &["js", "fql", "liquid", "mapping", "amplitude", "useragent", "ingest"];
 
 /// What a core crate may depend on, build and dev dependencies alike.
 const CORE_ALLOWED: &[&str] = &[
@@ -17,9 +17,14 @@ const CORE_ALLOWED: &[&str] = &[
     "ampline-fql",
     "ampline-liquid",
     "ampline-mapping",
+    "ampline-amplitude",
+    "ampline-useragent",
     "serde",
     "serde_json",
     "ryu-js",
+    "regex",
+    "flate2",
+    "base64",
     "proptest",
     "divan",
 ];
