@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "ampline", version, about = "A Segment-compatible event router for Amplitude")]
+#[command(
+    name = "ampline",
+    version,
+    about = "A Segment-compatible event router for Amplitude"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -20,6 +24,8 @@ enum Command {
     Fql(commands::fql::Args),
     /// Apply a mapping (Segment's mapping-kit JSON) to an event and print the payload.
     Map(commands::map::Args),
+    /// Run a faithful mock of Amplitude's APIs to test or benchmark against.
+    MockAmplitude(commands::mock_amplitude::Args),
 }
 
 fn main() -> ExitCode {
@@ -27,6 +33,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Fql(args) => commands::fql::run(&args),
         Command::Map(args) => commands::map::run(&args),
+        Command::MockAmplitude(args) => commands::mock_amplitude::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

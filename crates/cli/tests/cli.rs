@@ -44,7 +44,12 @@ fn fql_prints_whether_the_event_matches() {
     let event = examples().join("track.json");
     let event = event.to_str().expect("utf-8 path");
     let yes = ampline()
-        .args(["fql", r#"type = "track" and event = "Order Completed""#, "--event", event])
+        .args([
+            "fql",
+            r#"type = "track" and event = "Order Completed""#,
+            "--event",
+            event,
+        ])
         .output()
         .expect("run");
     assert!(yes.status.success());
@@ -62,7 +67,12 @@ fn fql_prints_whether_the_event_matches() {
 fn fql_reports_an_invalid_trigger_on_stderr_with_its_position() {
     let event = examples().join("track.json");
     let out = ampline()
-        .args(["fql", "type = \"track\" # x", "--event", event.to_str().expect("utf-8 path")])
+        .args([
+            "fql",
+            "type = \"track\" # x",
+            "--event",
+            event.to_str().expect("utf-8 path"),
+        ])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
@@ -88,13 +98,23 @@ fn fql_ndjson_answers_every_line_in_order() {
     let out = run_with_stdin(&["fql", "--ndjson"], &input);
     assert!(out.status.success());
     let lines = ndjson_lines(&out);
-    assert_eq!(lines.len(), 7, "the blank line is skipped, every other line answered");
+    assert_eq!(
+        lines.len(),
+        7,
+        "the blank line is skipped, every other line answered"
+    );
     assert_eq!(lines[0], json!({"matches": true}));
     assert_eq!(lines[1], json!({"matches": false}));
     assert!(lines[2]["error"].is_string());
-    assert!(lines[3]["error"].as_str().is_some_and(|e| e.contains("line 5")));
-    assert!(lines[4]["error"].as_str().is_some_and(|e| e.contains("line 6")));
-    assert!(lines[5]["error"].as_str().is_some_and(|e| e.contains("expr")));
+    assert!(lines[3]["error"]
+        .as_str()
+        .is_some_and(|e| e.contains("line 5")));
+    assert!(lines[4]["error"]
+        .as_str()
+        .is_some_and(|e| e.contains("line 6")));
+    assert!(lines[5]["error"]
+        .as_str()
+        .is_some_and(|e| e.contains("expr")));
     assert_eq!(lines[6], json!({"matches": true}));
 }
 
@@ -115,7 +135,10 @@ fn ndjson_streams_an_answer_before_input_ends() {
         stdin.flush().expect("flush");
         let mut line = String::new();
         stdout.read_line(&mut line).expect("read answer");
-        assert_eq!(serde_json::from_str::<Value>(&line).expect("json"), json!({"matches": expected}));
+        assert_eq!(
+            serde_json::from_str::<Value>(&line).expect("json"),
+            json!({"matches": expected})
+        );
     }
     drop(stdin);
     assert!(child.wait().expect("exit").success());
@@ -127,19 +150,29 @@ fn map_prints_the_payload() {
         .args([
             "map",
             "--mapping",
-            examples().join("purchase.mapping.json").to_str().expect("utf-8 path"),
+            examples()
+                .join("purchase.mapping.json")
+                .to_str()
+                .expect("utf-8 path"),
             "--event",
             examples().join("track.json").to_str().expect("utf-8 path"),
         ])
         .output()
         .expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let payload: Value = serde_json::from_slice(&out.stdout).expect("json payload");
     assert_eq!(payload["user_id"], "user-8731");
     assert_eq!(payload["device_id"], "6f1d2b9e-3c4a-4e8b-9f1d-2b9e3c4a4e8b");
     assert_eq!(payload["event_type"], "Order Completed (USD)");
     assert_eq!(payload["coupon"], "HASBROS");
-    assert_eq!(payload["products"][1], json!({"productId": "505bd76785ebb509fc183733", "price": 3, "quantity": 2}));
+    assert_eq!(
+        payload["products"][1],
+        json!({"productId": "505bd76785ebb509fc183733", "price": 3, "quantity": 2})
+    );
     assert_eq!(
         payload["utm_properties"],
         json!({"utm_source": "newsletter", "utm_medium": "email", "utm_campaign": "black-friday"})
@@ -164,9 +197,19 @@ fn map_ndjson_follows_the_contract() {
     assert_eq!(lines.len(), 5);
     assert_eq!(lines[0], json!({"output": {"a": 1}}));
     assert_eq!(lines[1], json!({"output": null}));
-    let invalid = lines[2]["error"].as_str().expect("error for an unknown directive");
-    assert!(invalid.contains("/a"), "the error names the directive's place: {invalid}");
-    let invalid = lines[3]["error"].as_str().expect("error for a bad @case value");
+    let invalid = lines[2]["error"]
+        .as_str()
+        .expect("error for an unknown directive");
+    assert!(
+        invalid.contains("/a"),
+        "the error names the directive's place: {invalid}"
+    );
+    let invalid = lines[3]["error"]
+        .as_str()
+        .expect("error for a bad @case value");
     assert!(invalid.contains("/a/@case/value"), "{invalid}");
-    assert!(lines[4]["error"].is_string(), "a runtime error is reported too");
+    assert!(
+        lines[4]["error"].is_string(),
+        "a runtime error is reported too"
+    );
 }

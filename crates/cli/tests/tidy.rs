@@ -9,7 +9,15 @@ fn workspace_root() -> PathBuf {
 }
 
 /// The functional core: pure libraries that do no I/O and know nothing of HTTP, SQL or async.
-const CORE_CRATES: &[&str] = &["js", "fql", "liquid", "mapping", "amplitude", "useragent", "ingest"];
+const CORE_CRATES: &[&str] = &[
+    "js",
+    "fql",
+    "liquid",
+    "mapping",
+    "amplitude",
+    "useragent",
+    "ingest",
+];
 
 /// What a core crate may depend on, build and dev dependencies alike.
 const CORE_ALLOWED: &[&str] = &[
@@ -50,7 +58,10 @@ fn dependency_names(manifest: &str) -> Vec<String> {
 #[test]
 fn core_crates_depend_only_on_pure_libraries() {
     for krate in CORE_CRATES {
-        let path = workspace_root().join("crates").join(krate).join("Cargo.toml");
+        let path = workspace_root()
+            .join("crates")
+            .join(krate)
+            .join("Cargo.toml");
         let manifest = std::fs::read_to_string(&path).expect("read manifest");
         for name in dependency_names(&manifest) {
             assert!(
@@ -72,6 +83,10 @@ fn every_crate_has_a_crate_level_doc_comment() {
             .find(|file| file.exists())
             .expect("a crate root");
         let source = std::fs::read_to_string(&root).expect("read crate root");
-        assert!(source.starts_with("//!"), "{} must open with a //! doc comment", root.display());
+        assert!(
+            source.starts_with("//!"),
+            "{} must open with a //! doc comment",
+            root.display()
+        );
     }
 }

@@ -29,7 +29,10 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let event = super::read_json_file(event)?;
     let trigger = Trigger::parse(expr).map_err(|e| anyhow::anyhow!("invalid trigger: {e}"))?;
     for warning in trigger.warnings() {
-        eprintln!("warning: at position {}: {}", warning.position, warning.message);
+        eprintln!(
+            "warning: at position {}: {}",
+            warning.position, warning.message
+        );
     }
     println!("{}", trigger.matches(&event));
     Ok(())

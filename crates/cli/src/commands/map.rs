@@ -35,7 +35,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
 
 fn apply(mapping: &Value, event: &Value) -> Result<Value, String> {
     let mapping = Mapping::compile(mapping).map_err(|e| format!("invalid mapping: {e}"))?;
-    let output = mapping.apply(event).map_err(|e| format!("mapping failed: {e}"))?;
+    let output = mapping
+        .apply(event)
+        .map_err(|e| format!("mapping failed: {e}"))?;
     Ok(output.unwrap_or(Value::Null))
 }
 

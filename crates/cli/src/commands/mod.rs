@@ -2,6 +2,7 @@
 
 pub mod fql;
 pub mod map;
+pub mod mock_amplitude;
 
 use anyhow::Context as _;
 use serde_json::Value;
