@@ -1,0 +1,171 @@
+//! One event through one action: mapping, validation, perform.
+
+use crate::action::Action;
+use crate::fields::{validate_payload, FieldError};
+use crate::request::Request;
+use crate::settings::Settings;
+use ampline_mapping::{InvalidMapping, Mapping};
+use ampline_useragent::UserAgentCache;
+use serde_json::{Map, Value};
+use std::fmt;
+use std::sync::OnceLock;
+
+/// Why an event sends nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// The mapping is invalid, or failed on this event.
+    InvalidMapping,
+    /// The event is not a JSON object.
+    InvalidEvent,
+    /// The mapped payload does not satisfy the action's fields.
+    PayloadValidationFailed,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidMapping => "INVALID_MAPPING",
+            ErrorCode::InvalidEvent => "INVALID_EVENT",
+            ErrorCode::PayloadValidationFailed => "PAYLOAD_VALIDATION_FAILED",
+        }
+    }
+}
+
+/// An event rejected by an action, with a message that names the offending fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionError {
+    pub code: ErrorCode,
+    pub message: String,
+    /// For [`ErrorCode::PayloadValidationFailed`], every problem found.
+    pub field_errors: Vec<FieldError>,
+}
+
+impl ActionError {
+    fn new(code: ErrorCode, message: String) -> Self {
+        ActionError {
+            code,
+            message,
+            field_errors: Vec::new(),
+        }
+    }
+
+    fn invalid_mapping(errors: &InvalidMapping) -> Self {
+        ActionError::new(
+            ErrorCode::InvalidMapping,
+            format!("invalid mapping: {errors}"),
+        )
+    }
+
+    fn validation(errors: Vec<FieldError>) -> Self {
+        let message = errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" ");
+        ActionError {
+            code: ErrorCode::PayloadValidationFailed,
+            message,
+            field_errors: errors,
+        }
+    }
+}
+
+impl fmt::Display for ActionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)
+    }
+}
+
+impl std::error::Error for ActionError {}
+
+/// An action with its mapping compiled once, ready for many events.
+#[derive(Debug, Clone)]
+pub struct CompiledAction {
+    action: Action,
+    mapping: Mapping,
+}
+
+impl CompiledAction {
+    pub fn new(action: Action, mapping: &Value) -> Result<Self, ActionError> {
+        let mapping = Mapping::compile(mapping).map_err(|e| ActionError::invalid_mapping(&e))?;
+        Ok(CompiledAction { action, mapping })
+    }
+
+    /// The action with its fields' default mapping.
+    pub fn with_defaults(action: Action) -> Result<Self, ActionError> {
+        Self::new(action, &action.default_mapping())
+    }
+
+    pub fn action(&self) -> Action {
+        self.action
+    }
+
+    pub fn run(
+        &self,
+        event: &Value,
+        settings: &Settings,
+        user_agents: Option<&mut UserAgentCache>,
+    ) -> Result<Vec<Request>, ActionError> {
+        run(
+            self.action,
+            event,
+            Some(&self.mapping),
+            settings,
+            user_agents,
+        )
+    }
+}
+
+fn default_mapping(action: Action) -> Result<&'static Mapping, ActionError> {
+    static DEFAULTS: [OnceLock<Result<Mapping, InvalidMapping>>; 6] = [
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+    ];
+    let index = Action::ALL
+        .iter()
+        .position(|a| *a == action)
+        .unwrap_or_default();
+    let slot = DEFAULTS.get(index).ok_or_else(|| {
+        ActionError::new(ErrorCode::InvalidMapping, "no default mapping".to_owned())
+    })?;
+    slot.get_or_init(|| Mapping::compile(&action.default_mapping()))
+        .as_ref()
+        .map_err(ActionError::invalid_mapping)
+}
+
+/// Runs one event through `action`: the mapping (`None`: the action's default field values),
+/// then the fields' pruning, coercion and validation, then the action's `perform`.
+pub fn run(
+    action: Action,
+    event: &Value,
+    mapping: Option<&Mapping>,
+    settings: &Settings,
+    user_agents: Option<&mut UserAgentCache>,
+) -> Result<Vec<Request>, ActionError> {
+    if !event.is_object() {
+        return Err(ActionError::new(
+            ErrorCode::InvalidEvent,
+            "the event must be a JSON object".to_owned(),
+        ));
+    }
+    let mapping = match mapping {
+        Some(mapping) => mapping,
+        None => default_mapping(action)?,
+    };
+    let mapped = mapping
+        .apply(event)
+        .map_err(|e| ActionError::new(ErrorCode::InvalidMapping, e.to_string()))?
+        .unwrap_or_else(|| Value::Object(Map::new()));
+    let payload = validate_payload(action.fields(), mapped).map_err(ActionError::validation)?;
+    let Value::Object(payload) = payload else {
+        return Err(ActionError::new(
+            ErrorCode::PayloadValidationFailed,
+            "the mapped payload is not an object".to_owned(),
+        ));
+    };
+    Ok(action.perform(payload, settings, user_agents))
+}
