@@ -24,6 +24,10 @@ enum Command {
     Fql(commands::fql::Args),
     /// Apply a mapping (Segment's mapping-kit JSON) to an event and print the payload.
     Map(commands::map::Args),
+    /// Print the Amplitude requests an event would cause through an action, without sending them.
+    TestEvent(commands::test_event::Args),
+    /// Print the destination's presets (its default mappings) as configuration.
+    Presets,
     /// Run a faithful mock of Amplitude's APIs to test or benchmark against.
     MockAmplitude(commands::mock_amplitude::Args),
 }
@@ -33,6 +37,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Fql(args) => commands::fql::run(&args),
         Command::Map(args) => commands::map::run(&args),
+        Command::TestEvent(args) => commands::test_event::run_command(&args),
+        Command::Presets => commands::presets::run(),
         Command::MockAmplitude(args) => commands::mock_amplitude::run(&args),
     };
     match result {

@@ -213,3 +213,119 @@ fn map_ndjson_follows_the_contract() {
         "a runtime error is reported too"
     );
 }
+
+#[test]
+fn test_event_prints_the_requests_of_an_order() {
+    let out = ampline()
+        .args([
+            "test-event",
+            "--action",
+            "logPurchase",
+            "--event",
+            examples().join("track.json").to_str().expect("utf-8 path"),
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let requests: Value = serde_json::from_slice(&out.stdout).expect("json requests");
+    let request = &requests[0];
+    assert_eq!(request["url"], "https://api2.amplitude.com/2/httpapi");
+    assert_eq!(request["content_type"], "application/json");
+    let events = request["body"]["events"].as_array().expect("events");
+    let types: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e["event_type"].as_str())
+        .collect();
+    assert_eq!(
+        types,
+        ["Order Completed", "Product Purchased", "Product Purchased"]
+    );
+    assert_eq!(events[0]["revenue"], 25.0);
+    assert_eq!(events[0]["session_id"], 1_732_798_800_000_i64);
+}
+
+#[test]
+fn test_event_reports_an_unknown_action_with_the_known_ones() {
+    let out = ampline()
+        .args(["test-event", "--action", "logEvent3", "--event", "-"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("logEvent3") && stderr.contains("logEventV2"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn test_event_ndjson_follows_the_contract() {
+    let settings = json!({"apiKey": "k", "secretKey": "s", "endpoint": "europe"});
+    let input = [
+        json!({"action": "identifyUser", "event": {"type": "identify", "userId": "user-12345", "traits": {"plan": "pro"}}, "mapping": null, "settings": settings}),
+        json!({"action": "logEvent", "event": {"type": "track", "userId": "user-12345"}, "mapping": null, "settings": settings}),
+        json!({"action": "logEvent", "event": {"type": "track"}, "mapping": {"event_type": {"@nope": 1}}, "settings": settings}),
+        json!({"action": "logEvent", "event": {"type": "track", "event": "x"}, "mapping": null, "settings": {"apiKey": "k", "secretKey": "s", "endpoint": "mars"}}),
+        json!({"action": "mapUser", "event": {"type": "alias", "userId": "user-12345", "previousId": "anon-1"}, "mapping": null, "settings": settings}),
+    ]
+    .map(|case| case.to_string())
+    .join("\n");
+    let out = run_with_stdin(&["test-event", "--ndjson"], &input);
+    assert!(out.status.success());
+    let lines = ndjson_lines(&out);
+    assert_eq!(lines.len(), 5);
+
+    assert_eq!(lines[0]["error"], Value::Null);
+    let identify = &lines[0]["requests"][0];
+    assert_eq!(identify["method"], "POST");
+    assert_eq!(identify["url"], "https://api.eu.amplitude.com/identify");
+    assert_eq!(
+        identify["content_type"],
+        "application/x-www-form-urlencoded"
+    );
+    assert_eq!(identify["body"]["api_key"], "k");
+    let identification: Value = serde_json::from_str(
+        identify["body"]["identification"]
+            .as_str()
+            .expect("form text"),
+    )
+    .expect("json text");
+    assert_eq!(identification["user_id"], "user-12345");
+    assert_eq!(identification["user_properties"]["plan"], "pro");
+
+    assert_eq!(lines[1]["requests"], json!([]));
+    assert_eq!(lines[1]["error"]["code"], "PAYLOAD_VALIDATION_FAILED");
+    assert!(lines[1]["error"]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("event_type")));
+    assert_eq!(lines[2]["error"]["code"], "INVALID_MAPPING");
+    assert_eq!(lines[3]["error"]["code"], "INVALID_SETTINGS");
+    assert_eq!(
+        lines[4]["requests"][0]["url"],
+        "https://api.eu.amplitude.com/usermap"
+    );
+}
+
+#[test]
+fn presets_print_the_six_default_mappings() {
+    let out = ampline().arg("presets").output().expect("run");
+    assert!(out.status.success());
+    let config: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let mappings = config["mappings"].as_array().expect("mappings");
+    assert_eq!(mappings.len(), 6);
+    let page = mappings
+        .iter()
+        .find(|m| m["name"] == "Page Calls")
+        .expect("Page Calls");
+    assert_eq!(page["trigger"], "type = \"page\"");
+    assert_eq!(page["action"], "logEventV2");
+    assert_eq!(
+        page["mapping"]["event_type"],
+        json!({"@template": "Viewed {{name}}"})
+    );
+}

@@ -34,8 +34,11 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             warning.position, warning.message
         );
     }
-    println!("{}", trigger.matches(&event));
-    Ok(())
+    super::print_line(if trigger.matches(&event) {
+        "true"
+    } else {
+        "false"
+    })
 }
 
 fn evaluate_case(case: &Value) -> Value {

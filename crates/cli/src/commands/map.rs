@@ -29,8 +29,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let mapping = super::read_json_file(mapping)?;
     let event = super::read_json_file(event)?;
     let output = apply(&mapping, &event).map_err(anyhow::Error::msg)?;
-    println!("{}", serde_json::to_string_pretty(&output)?);
-    Ok(())
+    super::print_pretty(&output)
 }
 
 fn apply(mapping: &Value, event: &Value) -> Result<Value, String> {
