@@ -195,16 +195,19 @@ fn take_rest(
     payload: &mut Map<String, Value>,
     reads_itself: impl Fn(&str) -> bool,
 ) -> Map<String, Value> {
-    let mut rest = Map::new();
-    let mut controls = Map::new();
-    for (key, value) in std::mem::take(payload) {
-        if reads_itself(&key) {
-            controls.insert(key, value);
+    // Filtering in place keeps the sent keys' entries and hashes; only the few keys an action
+    // reads itself are hashed again.
+    let mut controls = Vec::new();
+    payload.retain(|key, value| {
+        if reads_itself(key) {
+            controls.push((key.clone(), value.take()));
+            false
         } else {
-            rest.insert(key, value);
+            true
         }
-    }
-    *payload = controls;
+    });
+    let rest = std::mem::take(payload);
+    *payload = controls.into_iter().collect();
     rest
 }
 
@@ -319,14 +322,21 @@ fn log_event(mut input: Input<'_>, kind: EventKind) -> Vec<Request> {
                 ("$add", "add"),
             ] {
                 let value = payload.get(field);
-                if has_content(value) {
+                if !has_content(value) {
+                    continue;
+                }
+                let value = value.cloned().unwrap_or_default();
+                // Spreading an object and adding one key to the copy equals adding it in place.
+                if let Some(Value::Object(user_properties)) = properties.get_mut("user_properties")
+                {
+                    user_properties.insert(operation.to_owned(), value);
+                } else {
                     let mut user_properties = Map::new();
                     crate::js_object::spread_value(
                         &mut user_properties,
                         properties.get("user_properties"),
                     );
-                    user_properties
-                        .insert(operation.to_owned(), value.cloned().unwrap_or_default());
+                    user_properties.insert(operation.to_owned(), value);
                     properties.insert("user_properties".to_owned(), Value::Object(user_properties));
                 }
             }

@@ -47,7 +47,17 @@ impl JsObject {
     }
 
     /// `{...object, ...other}`, taking `other`'s values.
-    pub(crate) fn spread_owned(&mut self, other: Map<String, Value>) {
+    pub(crate) fn spread_owned(&mut self, mut other: Map<String, Value>) {
+        // The usual case: `other` shares no key with this object. Then the result is this
+        // object's entries followed by `other`'s, built by moving this object's few entries in
+        // front of `other` rather than re-inserting (and re-hashing) all of `other`.
+        if !self.map.keys().any(|key| other.contains_key(key)) {
+            for (index, (key, value)) in std::mem::take(&mut self.map).into_iter().enumerate() {
+                other.shift_insert(index, key, value);
+            }
+            self.map = other;
+            return;
+        }
         for (key, value) in other {
             if !self.undefined.is_empty() {
                 self.undefined.retain(|k| *k != key);
@@ -148,6 +158,25 @@ mod tests {
         object.set("device_manufacturer", Some(json!("Apple")));
         let keys: Vec<String> = object.into_map().keys().cloned().collect();
         assert_eq!(keys, ["os_name", "device_manufacturer", "event_type"]);
+    }
+
+    #[test]
+    fn spreading_owned_keeps_earlier_places_and_appends_the_rest() {
+        let spread = |other: Value| {
+            let mut object = JsObject::new();
+            object.set("os_name", Some(json!("Mac OS")));
+            object.set("device_type", None);
+            if let Value::Object(other) = other {
+                object.spread_owned(other);
+            }
+            let keys: Vec<String> = object.into_map().keys().cloned().collect();
+            keys
+        };
+        assert_eq!(spread(json!({"a": 1, "b": 2})), ["os_name", "a", "b"]);
+        assert_eq!(
+            spread(json!({"a": 1, "device_type": "x", "os_name": "y"})),
+            ["os_name", "device_type", "a"]
+        );
     }
 
     #[test]

@@ -7,8 +7,6 @@
 
 use serde_json::Value;
 
-const MS_PER_DAY: i64 = 86_400_000;
-
 /// Epoch milliseconds of a client-supplied time: an ISO-8601 (or other `Date.parse`-able) string,
 /// or a number of epoch milliseconds. `None` for anything else, including out-of-range dates.
 pub fn parse_client_time(value: &Value) -> Option<i64> {
@@ -24,45 +22,7 @@ pub fn parse_client_time(value: &Value) -> Option<i64> {
 /// `new Date(ms).toISOString()`; `None` outside the JavaScript date range (±8.64e15 ms), where
 /// JavaScript throws.
 pub fn format_iso(ms: i64) -> Option<String> {
-    if !(-8_640_000_000_000_000..=8_640_000_000_000_000).contains(&ms) {
-        return None;
-    }
-    let days = ms.div_euclid(MS_PER_DAY);
-    let ms_of_day = ms.rem_euclid(MS_PER_DAY);
-    let (year, month, day) = civil_from_days(days);
-    let hours = ms_of_day / 3_600_000;
-    let minutes = ms_of_day / 60_000 % 60;
-    let seconds = ms_of_day / 1000 % 60;
-    let millis = ms_of_day % 1000;
-    let year_text = if (0..=9999).contains(&year) {
-        format!("{year:04}")
-    } else if year < 0 {
-        format!("-{:06}", -year)
-    } else {
-        format!("+{year:06}")
-    };
-    Some(format!(
-        "{year_text}-{month:02}-{day:02}T{hours:02}:{minutes:02}:{seconds:02}.{millis:03}Z"
-    ))
-}
-
-/// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    ampline_js::date::to_iso_string(ms)
 }
 
 #[cfg(test)]

@@ -22,10 +22,31 @@
 mod calendar;
 mod v8_parser;
 
-pub use calendar::time_clip;
+pub use calendar::{civil_from_days, days_from_civil, time_clip};
 
 use crate::{is_js_whitespace, is_truthy, number_to_string, string_to_number, to_js_string};
 use serde_json::Value;
+
+/// `new Date(ms).toISOString()`: `YYYY-MM-DDTHH:mm:ss.sssZ`, with a signed six-digit year outside
+/// 0..=9999; `None` outside a `Date`'s range (±8.64e15 ms), where JavaScript throws.
+pub fn to_iso_string(ms: i64) -> Option<String> {
+    const MS_PER_DAY: i64 = 86_400_000;
+    if !(-8_640_000_000_000_000..=8_640_000_000_000_000).contains(&ms) {
+        return None;
+    }
+    let (year, month, day) = civil_from_days(ms.div_euclid(MS_PER_DAY));
+    let ms_of_day = ms.rem_euclid(MS_PER_DAY);
+    let (hours, minutes) = (ms_of_day / 3_600_000, ms_of_day / 60_000 % 60);
+    let (seconds, millis) = (ms_of_day / 1000 % 60, ms_of_day % 1000);
+    let year_text = match year {
+        0..=9999 => format!("{year:04}"),
+        ..=-1 => format!("-{:06}", -year),
+        _ => format!("+{year:06}"),
+    };
+    Some(format!(
+        "{year_text}-{month:02}-{day:02}T{hours:02}:{minutes:02}:{seconds:02}.{millis:03}Z"
+    ))
+}
 
 /// `Date.parse(text)`: milliseconds since the epoch, `None` for an invalid date.
 pub fn parse_js_date(text: &str) -> Option<f64> {

@@ -55,41 +55,11 @@ struct Fields {
     weekday: usize,
 }
 
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (
-        if m <= 2 {
-            yoe + era * 400 + 1
-        } else {
-            yoe + era * 400
-        },
-        m,
-        d,
-    )
-}
-
 fn fields(ms: f64) -> Fields {
     let days = (ms / DAY_MS).floor();
     let in_day = (ms - days * DAY_MS) as i64;
     let days = days as i64;
-    let (year, month, day) = civil_from_days(days);
+    let (year, month, day) = ampline_js::date::civil_from_days(days);
     Fields {
         year,
         month: (month - 1) as usize,
@@ -114,7 +84,7 @@ fn day_of_year(f: &Fields) -> i64 {
 
 fn week_of_year(f: &Fields, start_day: i64) -> i64 {
     let now = day_of_year(f) + (start_day - f.weekday as i64);
-    let jan1 = (days_from_civil(f.year, 1, 1) + 4).rem_euclid(7);
+    let jan1 = (ampline_js::date::days_from_civil(f.year, 1, 1) + 4).rem_euclid(7);
     let then = 7 - jan1 + start_day;
     (now - then).div_euclid(7) + 1
 }

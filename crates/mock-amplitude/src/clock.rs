@@ -71,7 +71,7 @@ impl Clock for ManualClock {
 /// Formats a day as `YYYY-MM-DD` (UTC), the form the deletion API uses.
 pub fn day_string(epoch_ms: u64) -> String {
     let days = i64::try_from(epoch_ms / 86_400_000).unwrap_or(i64::MAX);
-    let (year, month, day) = civil_from_days(days);
+    let (year, month, day) = ampline_js::date::civil_from_days(days);
     format!("{year:04}-{month:02}-{day:02}")
 }
 
@@ -84,39 +84,8 @@ pub fn parse_day(text: &str) -> Option<u64> {
     if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
         return None;
     }
-    let days = days_from_civil(year, month, day);
+    let days = ampline_js::date::days_from_civil(year, i64::from(month), i64::from(day));
     u64::try_from(days).ok()?.checked_mul(86_400_000)
-}
-
-// Howard Hinnant's proleptic Gregorian calendar conversions.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = u32::try_from(day_of_year - (153 * shifted_month + 2) / 5 + 1).unwrap_or(1);
-    let month = u32::try_from(if shifted_month < 10 {
-        shifted_month + 3
-    } else {
-        shifted_month - 9
-    })
-    .unwrap_or(1);
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year.rem_euclid(400);
-    let month = i64::from(month);
-    let shifted_month = if month > 2 { month - 3 } else { month + 9 };
-    let day_of_year = (153 * shifted_month + 2) / 5 + i64::from(day) - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
 }
 
 #[cfg(test)]

@@ -27,16 +27,23 @@ pub fn validate_payload(fields: &[Field], payload: Value) -> Result<Value, Vec<F
             },
         }]);
     };
-    let mut map = prune_object(map, fields, true);
-    // `arrifyFields` runs between pruning and Ajv, on the top level only: there it also wraps
-    // a lone object, which Ajv's own array coercion (used for nested fields) refuses.
-    for field in fields.iter().filter(|field| field.multiple) {
-        if let Some(value) = map.get_mut(field.key) {
-            if !matches!(value, Value::Array(_) | Value::Null) {
-                *value = Value::Array(vec![value.take()]);
-            }
+    let mut map = map;
+    let mut hint = 0;
+    map.retain(|key, value| {
+        let Some(field) = find_field(fields, key, &mut hint) else {
+            // At the top level an empty string is removed whatever the type.
+            return value.as_str() != Some("");
+        };
+        if !prune_in_place(value, Node::Whole(field)) || value.as_str() == Some("") {
+            return false;
         }
-    }
+        // `arrifyFields` runs between pruning and Ajv, on the top level only: there it also
+        // wraps a lone object, which Ajv's own array coercion (used for nested fields) refuses.
+        if field.multiple && !matches!(value, Value::Array(_) | Value::Null) {
+            *value = Value::Array(vec![value.take()]);
+        }
+        true
+    });
     let mut errors = Vec::new();
     check_object(&mut map, fields, false, &Path::Root, &mut errors);
     if errors.is_empty() {
@@ -165,40 +172,53 @@ fn is_declared_object(field: &Field) -> bool {
     field.kind == FieldKind::Object && field.properties.is_some()
 }
 
-/// `removeEmptyValues` for the keys of an object whose properties are declared.
-fn prune_object(map: Map<String, Value>, fields: &[Field], is_root: bool) -> Map<String, Value> {
-    map.into_iter()
-        .filter_map(|(key, value)| {
-            let value = match fields.iter().find(|field| field.key == key) {
-                Some(field) => prune(value, Node::Whole(field))?,
-                None => value,
-            };
-            // At the top level an empty string is removed whatever the type.
-            let empty_at_root = is_root && value.as_str() == Some("");
-            (!empty_at_root).then_some((key, value))
-        })
-        .collect()
+/// The field declared for `key`. Mapped payloads usually list their keys in the fields' own
+/// order, so the scan starts after the previous match (`hint`) and wraps around: a linear scan
+/// of static keys is cheaper than hashing, and the hint makes it one comparison in the usual case.
+fn find_field<'f>(fields: &'f [Field], key: &str, hint: &mut usize) -> Option<&'f Field> {
+    find_field_index(fields, key, hint).and_then(|i| fields.get(i))
 }
 
-/// `removeEmptyValues` for one value; `None` removes it.
-fn prune(value: Value, node: Node<'_>) -> Option<Value> {
+fn find_field_index(fields: &[Field], key: &str, hint: &mut usize) -> Option<usize> {
+    let start = (*hint).min(fields.len());
+    let (before, after) = fields.split_at(start);
+    let found = after
+        .iter()
+        .position(|field| field.key == key)
+        .map(|i| start + i)
+        .or_else(|| before.iter().position(|field| field.key == key))?;
+    *hint = found + 1;
+    Some(found)
+}
+
+/// `removeEmptyValues` below the top level, for the keys of an object whose properties are
+/// declared. Pruning happens in place so the map keeps its entries and their hashes.
+fn prune_object(map: &mut Map<String, Value>, fields: &[Field]) {
+    let mut hint = 0;
+    map.retain(|key, value| match find_field(fields, key, &mut hint) {
+        Some(field) => prune_in_place(value, Node::Whole(field)),
+        None => true,
+    });
+}
+
+/// `removeEmptyValues` for one value; `false` removes it.
+fn prune_in_place(value: &mut Value, node: Node<'_>) -> bool {
     match value {
-        Value::Array(items) => Some(match node.items() {
+        Value::Array(items) => {
             // Items are kept or dropped but not pruned themselves: the reference filters on
             // the pruned item and keeps the original.
-            Some(item_node) => Value::Array(
-                items
-                    .into_iter()
-                    .filter(|item| survives_pruning(item, item_node))
-                    .collect(),
-            ),
-            None => Value::Array(items),
-        }),
-        Value::Object(map) => Some(Value::Object(match node.object() {
-            Some((properties, _)) => prune_object(map, properties, false),
-            None => map,
-        })),
-        scalar => survives_pruning(&scalar, node).then_some(scalar),
+            if let Some(item_node) = node.items() {
+                items.retain(|item| survives_pruning(item, item_node));
+            }
+            true
+        }
+        Value::Object(map) => {
+            if let Some((properties, _)) = node.object() {
+                prune_object(map, properties);
+            }
+            true
+        }
+        scalar => survives_pruning(scalar, node),
     }
 }
 
@@ -246,16 +266,26 @@ fn check_object(
     path: &Path<'_>,
     errors: &mut Vec<FieldError>,
 ) {
-    for field in fields {
+    // One pass over the entries instead of one hashed lookup per field.
+    let mut slots: Vec<Option<&mut Value>> =
+        std::iter::repeat_with(|| None).take(fields.len()).collect();
+    let mut hint = 0;
+    for (key, value) in map.iter_mut() {
+        let slot = find_field_index(fields, key, &mut hint).and_then(|i| slots.get_mut(i));
+        if let Some(slot) = slot {
+            *slot = Some(value);
+        }
+    }
+    for (field, slot) in fields.iter().zip(slots) {
         let field_path = Path::Key(path, field.key);
-        match map.get_mut(field.key) {
+        match slot {
             Some(value) => check(value, Node::Whole(field), &field_path, errors),
             None if field.required => report(errors, &field_path, Problem::Missing),
             None => {}
         }
     }
     if !additional_properties {
-        map.retain(|key, _| fields.iter().any(|field| field.key == key));
+        map.retain(|key, _| find_field_index(fields, key, &mut hint).is_some());
     }
 }
 

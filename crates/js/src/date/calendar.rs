@@ -6,16 +6,35 @@ pub(crate) const MAX_TIME_MS: f64 = 8.64e15;
 
 const MS_PER_DAY: i64 = 86_400_000;
 
-/// Days from 1970-01-01 to the first of `month` (1-based, 1..=12) of `year`.
-fn days_from_civil(year: i64, month: i64) -> i64 {
+/// Days from 1970-01-01 to `year`-`month`-`day` of the proleptic Gregorian calendar (`month`
+/// 1..=12, `day` from 1; a larger day runs on into the following months).
+pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     // Counting years from March puts the leap day last, so month lengths follow a fixed pattern.
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let year_of_era = y - era * 400;
     let shifted_month = (month + 9) % 12;
-    let day_of_year = (153 * shifted_month + 2) / 5;
+    let day_of_year = (153 * shifted_month + 2) / 5 + day - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146_097 + day_of_era - 719_468
+}
+
+/// The proleptic Gregorian `(year, month 1..=12, day 1..=31)` of a day count since 1970-01-01.
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    (year_of_era + era * 400 + i64::from(month <= 2), month, day)
 }
 
 /// Milliseconds since the epoch of the given civil fields, with months, days and times allowed to
@@ -64,7 +83,7 @@ pub(crate) fn utc_time_unclipped(
     }
     let whole_year = year + month.div_euclid(12);
     let month_in_year = month.rem_euclid(12) + 1;
-    let days = days_from_civil(whole_year, month_in_year) + day - 1;
+    let days = days_from_civil(whole_year, month_in_year, day);
     let time = hour * 3_600_000 + minute * 60_000 + second * 1000 + millisecond;
     days.checked_mul(MS_PER_DAY)?.checked_add(time)
 }
