@@ -78,7 +78,32 @@ export const DEVIATIONS = {
         [...strings(event), ...strings(mapping)].some((s) => ASTRAL.test(s)),
     },
   ],
+  // crates/amplitude's crate doc lists its deviations; items 1-3 are normalised on the reference's
+  // requests in oracles/action-destinations.mjs, 4 (unknown regions) is not generated, and 6 (key
+  // order) is invisible to a JSON comparison.
+  actions: [
+    {
+      id: 'amplitude-astral-set-spread',
+      description: 'A string under `$set`/`$setOnce` in mapped user properties is spread into an object by index: JavaScript splits a character outside the BMP into two lone surrogates, ampline keeps it under one index (crates/amplitude deviation 5).',
+      applies: ({ event, mapping }) => setOperationStrings(event).concat(setOperationStrings(mapping)).some((s) => ASTRAL.test(s)),
+    },
+  ],
 };
+
+/** Strings held directly under a `$set` or `$setOnce` key anywhere in a value. */
+function setOperationStrings(value) {
+  const found = [];
+  (function walk(v) {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      for (const [k, inner] of Object.entries(v)) {
+        if ((k === '$set' || k === '$setOnce') && typeof inner === 'string') found.push(inner);
+        walk(inner);
+      }
+    }
+  })(value);
+  return found;
+}
 
 /** The deviations that apply to a case, given its analysis. */
 export function deviationsFor(lang, facts) {

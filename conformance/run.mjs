@@ -11,10 +11,10 @@ import { deviationsFor, DEVIATIONS } from './deviations.mjs';
 import { coverageReport } from './lib/coverage.mjs';
 import { jsonDifferences } from './lib/compare.mjs';
 
-const SUITES = { fql: fqlSuite, map: mapSuite };
+const SUITES = { fql: fqlSuite, map: mapSuite, actions: null };
 const FULL_ROUND = 2000;
 
-const USAGE = `usage: node conformance/run.mjs --lang fql|map|all --bin PATH [--seed N] [--cases N] [--show N]
+const USAGE = `usage: node conformance/run.mjs --lang fql|map|actions|all --bin PATH [--seed N] [--cases N] [--show N]
                      [--write-failures FILE] [--replay INDEX | --replay-file FILE] [--coverage]
   --bin            ampline binary, or a command line such as "node conformance/fake-ampline.mjs"
                    (default: $AMPLINE_BIN, else target/release/ampline in the workspace)
@@ -46,7 +46,9 @@ const { values: opts } = parseArgs({
 });
 if (opts.help) { console.log(USAGE); process.exit(0); }
 const langs = opts.lang === 'all' ? ['fql', 'map'] : [opts.lang];
-if (!langs.every((l) => SUITES[l])) fail(`unknown --lang ${opts.lang}\n${USAGE}`);
+if (!langs.every((l) => l in SUITES)) fail(`unknown --lang ${opts.lang}\n${USAGE}`);
+// Loaded only when asked for: its oracle pins the clock and the time zone for the whole process.
+if (langs.includes('actions')) SUITES.actions = (await import('./actions/suite.mjs')).actionsSuite;
 const seed = Number(opts.seed);
 const caseCount = Number(opts.cases);
 const show = Number(opts.show);
@@ -77,11 +79,14 @@ function printCase(entry, index) {
       console.log(`  differs at ${d.path}: reference ${JSON.stringify(d.reference)}, ampline ${JSON.stringify(d.ampline)}`);
     }
   }
+  if (reference && ampline && SUITES[lang].explain) for (const line of SUITES[lang].explain(reference, ampline)) console.log(`  ${line}`);
   if (caseIndex !== undefined) console.log(`  replay:    node conformance/run.mjs --lang ${lang} --seed ${entry.seed ?? seed} --replay ${caseIndex} --bin ${JSON.stringify(bin)}`);
 }
 
 /** What kind of disagreement a difference is, e.g. "reference error, ampline output". */
 function kindOf(entry) {
+  const suiteKind = SUITES[entry.lang].kindOf?.(entry.reference, entry.ampline);
+  if (suiteKind) return suiteKind;
   if ('crash' in entry.ampline) return `ampline crash (${entry.ampline.crash.replace(/^.*?before answering this case: /, '')})`;
   const describe = (r) => ('crash' in r ? 'crash' : 'invalid' in r ? 'unreadable answer' : 'error' in r ? 'error' : 'matches' in r ? `matches=${r.matches}` : 'output' in r ? 'output' : 'nothing');
   const ref = describe(entry.reference);
@@ -108,7 +113,9 @@ async function runRound(suite) {
   const indexes = opts.replay !== undefined ? [Number(opts.replay)] : Array.from({ length: caseCount }, (_, i) => i);
   for (const i of indexes) generated.push({ index: i, ...suite.generate(seed, i) });
   const cases = generated.map((g) => g.case);
-  const references = cases.map((c) => suite.reference(c));
+  // A reference may be asynchronous (the actions suite's is); cases run one after another.
+  const references = [];
+  for (const c of cases) references.push(await suite.reference(c));
   const results = await runAmpline(bin, suite.subcommand, cases);
   return generated.map((g, k) => ({ lang: suite.lang, caseIndex: g.index, testCase: g.case, tags: g.tags, reference: references[k], ampline: results[k] }));
 }
@@ -122,7 +129,7 @@ async function runFile(file) {
     if (!mine.length) continue;
     const cases = mine.map((e) => e.case);
     const results = await runAmpline(bin, suite.subcommand, cases);
-    mine.forEach((e, k) => out.push({ lang, seed: e.seed, caseIndex: e.index, testCase: e.case, tags: new Set(), reference: suite.reference(e.case), ampline: results[k] }));
+    for (const [k, e] of mine.entries()) out.push({ lang, seed: e.seed, caseIndex: e.index, testCase: e.case, tags: new Set(), reference: await suite.reference(e.case), ampline: results[k] });
   }
   return out;
 }

@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+// Side-by-side throughput of the whole per-event transform for Log Event V2 with its default
+// mapping: Segment's destination in Node (in-process: mapping, validation, perform with the
+// recording fetch stub) against `ampline test-event --ndjson` (a separate process, so its number
+// includes writing and parsing the NDJSON lines). Both get the same realistic events, in the same
+// order, in the same run. See README.md.
+//
+//   node conformance/bench/run.mjs [--bin PATH] [--events N] [--distinct N] [--rounds N]
+
+import { spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { Rng } from '../lib/prng.mjs';
+import { executeForBench, defaultMapping } from '../oracles/action-destinations.mjs';
+import { parseBin } from '../lib/ampline.mjs';
+
+const { values: opts } = parseArgs({
+  options: {
+    bin: { type: 'string' },
+    events: { type: 'string', default: '10000' },
+    distinct: { type: 'string', default: '500' },
+    rounds: { type: 'string', default: '3' },
+  },
+});
+const bin = opts.bin ?? process.env.AMPLINE_BIN ?? new URL('../../target/release/ampline', import.meta.url).pathname;
+const eventCount = Number(opts.events);
+const distinct = Number(opts.distinct);
+const rounds = Number(opts.rounds);
+
+const USER_AGENTS = [
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1',
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0',
+  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.43 Mobile Safari/537.36',
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15',
+];
+const EVENTS = ['Product Added', 'Product Viewed', 'Checkout Started', 'Button Clicked', 'Signed Up', 'Video Played'];
+
+/** An analytics.js track event of about 1.5 KB, like the divan bench's, with varied values. */
+function realisticTrackEvent(rng) {
+  const price = rng.pick([119.99, 19.5, 5, 249, 0.99]);
+  return {
+    anonymousId: rng.uuid(),
+    context: {
+      campaign: rng.chance(0.4) ? { medium: 'cpc', name: 'spring_sale', source: rng.pick(['google', 'bing']), term: 'running shoes' } : undefined,
+      library: { name: 'analytics.js', version: 'next-1.62.0' },
+      locale: rng.pick(['en-US', 'de-DE', 'fr-FR']),
+      page: {
+        path: '/products/trail-runner-2',
+        referrer: rng.pick(['https://www.google.com/', '', 'https://news.example.org/']),
+        search: '?utm_source=google&utm_medium=cpc',
+        title: 'Trail Runner 2 – Example Shop',
+        url: 'https://shop.example.com/products/trail-runner-2?utm_source=google&utm_medium=cpc',
+      },
+      userAgent: rng.pick(USER_AGENTS),
+      userAgentData: rng.chance(0.5) ? { brands: [{ brand: 'Chromium', version: '120' }], mobile: false, platform: 'macOS' } : undefined,
+      ip: `203.0.113.${rng.int(1, 254)}`,
+      timezone: 'Europe/Berlin',
+    },
+    event: rng.pick(EVENTS),
+    integrations: { 'Actions Amplitude': { session_id: 1705312800000 + rng.int(0, 1e6) } },
+    messageId: `ajs-next-${rng.hex(32)}`,
+    originalTimestamp: '2024-01-15T10:00:34.567Z',
+    properties: {
+      brand: 'Example', cart_id: `cart-${rng.hex(6)}`, category: 'Shoes/Running', coupon: 'SPRING10', currency: 'EUR',
+      image_url: 'https://cdn.example.com/img/trail-runner-2.jpg', name: 'Trail Runner 2', position: rng.int(1, 9), price,
+      product_id: 'tr2-blue-42', quantity: rng.int(1, 3), sku: 'TR2-BLU-42', url: 'https://shop.example.com/products/trail-runner-2', variant: 'blue / 42',
+    },
+    receivedAt: '2024-01-15T10:00:35.012Z',
+    sentAt: '2024-01-15T10:00:34.789Z',
+    timestamp: `2024-01-15T10:${String(rng.int(0, 59)).padStart(2, '0')}:34.790Z`,
+    type: 'track',
+    userId: `user-${rng.hex(8)}`,
+    writeKey: 'wk_3Jf8sK2pQ9xL1mN4',
+  };
+}
+
+const rng = new Rng(20261128);
+// JSON round trip drops the undefined members, as the wire would.
+const pool = Array.from({ length: distinct }, () => JSON.parse(JSON.stringify(realisticTrackEvent(rng))));
+const events = Array.from({ length: eventCount }, (_, i) => pool[i % pool.length]);
+const settings = { apiKey: 'api-key', secretKey: 'secret-key', endpoint: 'north_america' };
+const mapping = defaultMapping('logEventV2');
+const bytes = pool.reduce((n, e) => n + JSON.stringify(e).length, 0) / pool.length;
+
+async function referenceRound() {
+  const start = process.hrtime.bigint();
+  let requests = 0;
+  // The destination may keep state between calls; each call gets its own copy of the event, as a
+  // freshly parsed request would.
+  for (const event of events) requests += await executeForBench('logEventV2', structuredClone(event), mapping, settings);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (requests !== events.length) throw new Error(`reference made ${requests} requests for ${events.length} events`);
+  return events.length / seconds;
+}
+
+function amplineRound(input) {
+  return new Promise((resolve, reject) => {
+    const [program, ...args] = parseBin(bin);
+    const start = process.hrtime.bigint();
+    const child = spawn(program, [...args, 'test-event', '--ndjson'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let lines = 0;
+    let errors = 0;
+    let tail = '';
+    child.stdout.on('data', (chunk) => {
+      const text = tail + chunk;
+      const parts = text.split('\n');
+      tail = parts.pop();
+      lines += parts.length;
+      for (const p of parts) if (!p.includes('"error":null')) errors++;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      if (code !== 0 || lines !== events.length) return reject(new Error(`ampline exited with ${code} after ${lines} of ${events.length} answers`));
+      if (errors) return reject(new Error(`ampline rejected ${errors} of the events`));
+      resolve(events.length / seconds);
+    });
+    child.stdin.end(input);
+  });
+}
+
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+const input = events.map((event) => JSON.stringify({ action: 'logEventV2', event, mapping: null, settings })).join('\n') + '\n';
+
+console.log(`Log Event V2, default mapping: ${events.length} events per round (${pool.length} distinct, ~${Math.round(bytes)} B of JSON each), ${rounds} rounds, best round counts`);
+// Warm-up: JIT for the reference, page cache for the binary.
+await referenceRound();
+await amplineRound(input);
+let bestReference = 0;
+let bestAmpline = 0;
+for (let r = 0; r < rounds; r++) {
+  bestReference = Math.max(bestReference, await referenceRound());
+  bestAmpline = Math.max(bestAmpline, await amplineRound(input));
+}
+console.log(`  reference (@segment/action-destinations in Node ${process.version}, in-process): ${fmt(bestReference)} events/s`);
+console.log(`  ampline (${bin} test-event --ndjson, incl. NDJSON I/O):  ${fmt(bestAmpline)} events/s`);
+console.log(`  ratio: ampline is ${(bestAmpline / bestReference).toFixed(1)}x the reference`);
