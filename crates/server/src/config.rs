@@ -1,0 +1,470 @@
+//! `ampline.toml`: sources, the Amplitude destination and its mappings, compiled once into a
+//! [`Pipeline`] so a bad configuration is refused at start rather than per event.
+
+use ampline_amplitude::{
+    Action, CompiledAction, Preset, PresetTarget, Region, Secret, Settings,
+    MAX_MAPPINGS_PER_DESTINATION,
+};
+use ampline_fql::Trigger;
+use serde::Deserialize;
+use serde_json::Value;
+use std::fmt;
+
+/// The configuration file as written.
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub sources: Vec<SourceConfig>,
+    pub destination: DestinationConfig,
+    /// `None`: the destination's cloud presets.
+    #[serde(default)]
+    pub mappings: Option<Vec<MappingConfig>>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    pub name: String,
+    pub write_key: ConfigSecret,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct DestinationConfig {
+    pub api_key: ConfigSecret,
+    #[serde(default)]
+    pub secret_key: Option<ConfigSecret>,
+    /// `north_america` (default) or `europe`.
+    #[serde(default)]
+    pub region: Option<String>,
+}
+
+#[derive(Deserialize, Clone, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct MappingConfig {
+    pub name: String,
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
+    pub trigger: String,
+    /// An action id (`logEventV2`, `identifyUser`, …).
+    pub action: String,
+    /// The mapping as Segment stores it: a TOML table or a JSON string.
+    #[serde(default)]
+    pub mapping: Option<toml::Value>,
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
+/// A credential as configured: literal, or `env:VAR`. Never printed.
+#[derive(Deserialize, Clone)]
+#[serde(transparent)]
+pub struct ConfigSecret(String);
+
+impl fmt::Debug for ConfigSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"<redacted>\"")
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("sources", &self.sources)
+            .field("destination", &self.destination)
+            .field("mappings", &self.mappings)
+            .finish()
+    }
+}
+
+impl fmt::Debug for SourceConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SourceConfig")
+            .field("name", &self.name)
+            .field("write_key", &self.write_key)
+            .finish()
+    }
+}
+
+impl fmt::Debug for DestinationConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DestinationConfig")
+            .field("api_key", &self.api_key)
+            .field("secret_key", &self.secret_key)
+            .field("region", &self.region)
+            .finish()
+    }
+}
+
+impl ConfigSecret {
+    pub fn literal(value: impl Into<String>) -> Self {
+        ConfigSecret(value.into())
+    }
+
+    /// The value, reading `env:VAR` from the environment.
+    pub fn resolve(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+        match self.0.strip_prefix("env:") {
+            Some(var) => env(var)
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| format!("environment variable {var} is not set")),
+            None => Ok(self.0.clone()),
+        }
+    }
+}
+
+/// One configuration problem and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    pub place: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.place, self.message)
+    }
+}
+
+/// Every problem found, so an operator fixes them in one pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigErrors(pub Vec<ConfigProblem>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, problem) in self.0.iter().enumerate() {
+            if index > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// A mapping ready to run.
+#[derive(Debug, Clone)]
+pub struct CompiledMapping {
+    pub name: String,
+    pub trigger: Trigger,
+    pub action: CompiledAction,
+}
+
+/// Everything the router needs, resolved and compiled.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    /// Write key → source name.
+    pub sources: Vec<(Secret, String)>,
+    pub settings: Settings,
+    /// Enabled mappings only.
+    pub mappings: Vec<CompiledMapping>,
+}
+
+impl Pipeline {
+    pub fn source_for_key(&self, write_key: &str) -> Option<String> {
+        self.sources
+            .iter()
+            .find(|(key, _)| key.expose() == write_key)
+            .map(|(_, name)| name.clone())
+    }
+}
+
+impl Config {
+    pub fn from_toml(text: &str) -> Result<Config, ConfigErrors> {
+        toml::from_str(text).map_err(|e| {
+            ConfigErrors(vec![ConfigProblem {
+                place: "ampline.toml".to_owned(),
+                message: e.to_string(),
+            }])
+        })
+    }
+
+    /// The configured mappings, or the cloud presets when none are configured.
+    pub fn effective_mappings(&self) -> Vec<MappingConfig> {
+        match &self.mappings {
+            Some(mappings) => mappings.clone(),
+            None => Preset::ALL
+                .iter()
+                .filter_map(|preset| match preset.target() {
+                    PresetTarget::Cloud(action) => Some(MappingConfig {
+                        name: preset.name().to_owned(),
+                        enabled: true,
+                        trigger: preset.trigger().to_owned(),
+                        action: action.id().to_owned(),
+                        mapping: Some(toml::Value::String(preset.mapping().to_string())),
+                    }),
+                    PresetTarget::Browser(_) => None,
+                })
+                .collect(),
+        }
+    }
+
+    /// Resolves secrets and compiles every mapping, collecting every problem.
+    pub fn compile(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<Pipeline, ConfigErrors> {
+        let mut problems = Vec::new();
+        let mut problem =
+            |place: String, message: String| problems.push(ConfigProblem { place, message });
+        let mut sources = Vec::new();
+        for (index, source) in self.sources.iter().enumerate() {
+            match source.write_key.resolve(env) {
+                Ok(key)
+                    if sources
+                        .iter()
+                        .any(|(k, _): &(Secret, String)| k.expose() == key) =>
+                {
+                    problem(
+                        format!("sources[{index}] ({})", source.name),
+                        "write_key is used by another source".to_owned(),
+                    )
+                }
+                Ok(key) => sources.push((Secret::new(key), source.name.clone())),
+                Err(message) => problem(format!("sources[{index}].write_key"), message),
+            }
+        }
+        if self.sources.is_empty() {
+            problem(
+                "sources".to_owned(),
+                "at least one source is required".to_owned(),
+            );
+        }
+        let api_key = self
+            .destination
+            .api_key
+            .resolve(env)
+            .map_err(|m| problem("destination.api_key".to_owned(), m))
+            .unwrap_or_default();
+        let secret_key = match &self.destination.secret_key {
+            Some(secret) => secret
+                .resolve(env)
+                .map_err(|m| problem("destination.secret_key".to_owned(), m))
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        let region = match self.destination.region.as_deref() {
+            None => Region::NorthAmerica,
+            Some(id) => Region::from_id(id).unwrap_or_else(|| {
+                problem(
+                    "destination.region".to_owned(),
+                    format!("must be \"north_america\" or \"europe\", not {id:?}"),
+                );
+                Region::NorthAmerica
+            }),
+        };
+        let configured = self.effective_mappings();
+        if configured.len() > MAX_MAPPINGS_PER_DESTINATION {
+            problem(
+                "mappings".to_owned(),
+                format!(
+                    "{} mappings configured; at most {MAX_MAPPINGS_PER_DESTINATION} are allowed",
+                    configured.len()
+                ),
+            );
+        }
+        let mut mappings = Vec::new();
+        for (index, mapping) in configured.iter().enumerate() {
+            let place = format!("mappings[{index}] ({})", mapping.name);
+            if configured[..index].iter().any(|m| m.name == mapping.name) {
+                problem(place.clone(), "duplicate mapping name".to_owned());
+            }
+            let trigger = Trigger::parse(&mapping.trigger)
+                .map_err(|e| problem(format!("{place}.trigger"), format!("{e}")))
+                .ok();
+            let action = match Action::from_id(&mapping.action) {
+                Some(action) => Some(action),
+                None => {
+                    let known: Vec<&str> = Action::ALL.iter().map(|a| a.id()).collect();
+                    problem(
+                        format!("{place}.action"),
+                        format!(
+                            "unknown action {:?} (known: {})",
+                            mapping.action,
+                            known.join(", ")
+                        ),
+                    );
+                    None
+                }
+            };
+            let json = match mapping_json(mapping.mapping.as_ref()) {
+                Ok(json) => Some(json),
+                Err(message) => {
+                    problem(format!("{place}.mapping"), message);
+                    None
+                }
+            };
+            let compiled = match (action, &json) {
+                (Some(action), Some(Some(json))) => CompiledAction::new(action, json),
+                (Some(action), Some(None)) => CompiledAction::with_defaults(action),
+                _ => continue,
+            };
+            match compiled {
+                Ok(compiled) => {
+                    if let (Some(trigger), true) = (trigger, mapping.enabled) {
+                        mappings.push(CompiledMapping {
+                            name: mapping.name.clone(),
+                            trigger,
+                            action: compiled,
+                        });
+                    }
+                }
+                Err(e) => problem(format!("{place}.mapping"), e.to_string()),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(ConfigErrors(problems));
+        }
+        Ok(Pipeline {
+            sources,
+            settings: Settings::new(api_key, secret_key, region),
+            mappings,
+        })
+    }
+}
+
+/// A TOML table becomes the same JSON; a string is parsed as JSON; absent means the action's
+/// defaults.
+fn mapping_json(value: Option<&toml::Value>) -> Result<Option<Value>, String> {
+    match value {
+        None => Ok(None),
+        Some(toml::Value::String(text)) => serde_json::from_str(text)
+            .map(Some)
+            .map_err(|e| format!("not valid JSON: {e}")),
+        Some(table @ toml::Value::Table(_)) => serde_json::to_value(table)
+            .map(Some)
+            .map_err(|e| format!("cannot be read as JSON: {e}")),
+        Some(_) => Err("must be a table or a JSON string".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(var: &str) -> Option<String> {
+        (var == "AMP_KEY").then(|| "from-env".to_owned())
+    }
+
+    const BASE: &str = r#"
+[[sources]]
+name = "web"
+write_key = "WK"
+
+[destination]
+api_key = "env:AMP_KEY"
+secret_key = "s3cret"
+"#;
+
+    #[test]
+    fn defaults_are_the_cloud_presets_and_secrets_resolve() -> Result<(), ConfigErrors> {
+        let config = Config::from_toml(BASE)?;
+        let pipeline = config.compile(&env)?;
+        let names: Vec<&str> = pipeline.mappings.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Track Calls",
+                "Order Completed Calls",
+                "Page Calls",
+                "Screen Calls",
+                "Identify Calls"
+            ]
+        );
+        assert_eq!(pipeline.settings.api_key.expose(), "from-env");
+        assert_eq!(pipeline.source_for_key("WK").as_deref(), Some("web"));
+        let debug = format!("{config:?}");
+        assert!(
+            !debug.contains("s3cret") && !debug.contains("WK"),
+            "{debug}"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn mappings_accept_tables_and_json_strings() -> Result<(), ConfigErrors> {
+        let text = format!(
+            r#"{BASE}
+[[mappings]]
+name = "as table"
+trigger = 'type = "track"'
+action = "logEventV2"
+mapping = {{ event_type = {{ "@path" = "$.event" }}, user_id = {{ "@path" = "$.userId" }} }}
+
+[[mappings]]
+name = "as json"
+enabled = false
+trigger = 'type = "identify"'
+action = "identifyUser"
+mapping = '{{"user_id": {{"@path": "$.userId"}}}}'
+"#
+        );
+        let pipeline = Config::from_toml(&text)?.compile(&env)?;
+        assert_eq!(pipeline.mappings.len(), 1, "disabled mappings are left out");
+        assert_eq!(
+            pipeline.mappings.first().map(|m| m.name.as_str()),
+            Some("as table")
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_place() -> Result<(), ConfigErrors> {
+        let text = r#"
+[[sources]]
+name = "web"
+write_key = "env:MISSING"
+
+[destination]
+api_key = "k"
+region = "mars"
+
+[[mappings]]
+name = "bad trigger"
+trigger = 'type = "track" and ('
+action = "logEventV2"
+
+[[mappings]]
+name = "bad action"
+trigger = 'type = "track"'
+action = "sendFax"
+
+[[mappings]]
+name = "bad json"
+trigger = 'type = "track"'
+action = "logEventV2"
+mapping = '{"event_type": '
+"#;
+        let Err(ConfigErrors(problems)) = Config::from_toml(text)?.compile(&env) else {
+            panic!("an invalid configuration compiled");
+        };
+        let places: Vec<&str> = problems.iter().map(|p| p.place.as_str()).collect();
+        assert_eq!(
+            places,
+            [
+                "sources[0].write_key",
+                "destination.region",
+                "mappings[0] (bad trigger).trigger",
+                "mappings[1] (bad action).action",
+                "mappings[2] (bad json).mapping",
+            ]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn more_than_fifty_mappings_are_refused() -> Result<(), ConfigErrors> {
+        let mut text = BASE.to_owned();
+        for index in 0..51 {
+            text.push_str(&format!(
+                "[[mappings]]\nname = \"m{index}\"\ntrigger = 'type = \"track\"'\naction = \"logEventV2\"\n"
+            ));
+        }
+        let Err(ConfigErrors(problems)) = Config::from_toml(&text)?.compile(&env) else {
+            panic!("51 mappings compiled");
+        };
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems.first().map(|p| p.place.as_str()), Some("mappings"));
+        Ok(())
+    }
+}

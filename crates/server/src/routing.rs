@@ -1,0 +1,338 @@
+//! One stored event → the delivery items it produces, as a pure function.
+//!
+//! Amplitude requests are split back into their items (one event, one identification, one
+//! user mapping) so that the sender can batch items of many events into one request and settle
+//! each item on its own (a 400 naming one index fails that item only). Items that can share a
+//! request carry the same batch key: the URL, the API key, the form field and the options.
+
+use crate::config::Pipeline;
+use ampline_amplitude::{Body, Request};
+use ampline_useragent::UserAgentCache;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Which requests an item may share: everything of the request except its items.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchKey {
+    pub url: String,
+    pub api_key: String,
+    /// The form field holding the items (`identification`, `mapping`); `None` for JSON bodies
+    /// whose items are `events`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The options, as JSON text exactly as the action wrote them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<String>,
+}
+
+impl BatchKey {
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn decode(text: &str) -> Option<BatchKey> {
+        serde_json::from_str(text).ok()
+    }
+}
+
+/// One delivery to make.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub mapping: String,
+    pub batch_key: BatchKey,
+    /// `u:<user_id>` or `d:<device_id>`: what a 429 hold applies to.
+    pub throttle_key: Option<String>,
+    /// The item as JSON text (`JSON.stringify` form, so re-sends are byte-identical).
+    pub payload: String,
+}
+
+/// A mapping that matched but whose action refused the event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouteFailure {
+    pub mapping: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Routed {
+    pub items: Vec<Item>,
+    pub failures: Vec<RouteFailure>,
+}
+
+/// Runs `event` through every enabled mapping whose trigger matches it.
+pub fn route_event(
+    pipeline: &Pipeline,
+    event: &Value,
+    message_id: &str,
+    mut user_agents: Option<&mut UserAgentCache>,
+) -> Routed {
+    let mut routed = Routed::default();
+    for mapping in &pipeline.mappings {
+        if !mapping.trigger.matches(event) {
+            continue;
+        }
+        match mapping
+            .action
+            .run(event, &pipeline.settings, user_agents.as_deref_mut())
+        {
+            Ok(requests) => {
+                let mut index = 0;
+                for request in requests {
+                    split_request(request, &mapping.name, message_id, &mut index, &mut routed);
+                }
+            }
+            Err(error) => routed.failures.push(RouteFailure {
+                mapping: mapping.name.clone(),
+                reason: error.to_string(),
+            }),
+        }
+    }
+    routed
+}
+
+fn split_request(
+    request: Request,
+    mapping: &str,
+    message_id: &str,
+    index: &mut usize,
+    routed: &mut Routed,
+) {
+    match request.body {
+        Body::Json(Value::Object(mut body)) => {
+            let api_key = text_of(body.get("api_key"));
+            let options = body.get("options").map(json_text);
+            let events = match body.remove("events") {
+                Some(Value::Array(events)) => events,
+                _ => Vec::new(),
+            };
+            let batch_key = BatchKey {
+                url: request.url.to_owned(),
+                api_key,
+                field: None,
+                options,
+            };
+            for mut event in events {
+                if let Value::Object(map) = &mut event {
+                    let has_id = map
+                        .get("insert_id")
+                        .is_some_and(|id| !id.is_null() && id.as_str() != Some(""));
+                    if !has_id {
+                        map.insert(
+                            "insert_id".to_owned(),
+                            Value::from(derived_insert_id(message_id, mapping, *index)),
+                        );
+                    }
+                }
+                *index += 1;
+                routed.items.push(item(mapping, batch_key.clone(), &event));
+            }
+        }
+        Body::Json(_) => routed.failures.push(RouteFailure {
+            mapping: mapping.to_owned(),
+            reason: "the action built a JSON body that is not an object".to_owned(),
+        }),
+        Body::Form(fields) => {
+            let mut api_key = String::new();
+            let mut options = None;
+            let mut items_field = None;
+            for (name, value) in fields {
+                match name.as_str() {
+                    "api_key" => api_key = value,
+                    "options" => options = Some(value),
+                    _ => items_field = Some((name, value)),
+                }
+            }
+            let Some((field, text)) = items_field else {
+                return;
+            };
+            let elements = match serde_json::from_str(&text) {
+                Ok(Value::Array(elements)) => elements,
+                Ok(element) => vec![element],
+                Err(e) => {
+                    routed.failures.push(RouteFailure {
+                        mapping: mapping.to_owned(),
+                        reason: format!("the action's {field} is not JSON: {e}"),
+                    });
+                    return;
+                }
+            };
+            let batch_key = BatchKey {
+                url: request.url.to_owned(),
+                api_key,
+                field: Some(field),
+                options,
+            };
+            for element in elements {
+                *index += 1;
+                routed
+                    .items
+                    .push(item(mapping, batch_key.clone(), &element));
+            }
+        }
+    }
+}
+
+fn item(mapping: &str, batch_key: BatchKey, value: &Value) -> Item {
+    Item {
+        mapping: mapping.to_owned(),
+        batch_key,
+        throttle_key: throttle_key(value),
+        payload: json_text(value),
+    }
+}
+
+/// The user, else the device: the IDs Amplitude's 429 lists.
+pub fn throttle_key(item: &Value) -> Option<String> {
+    let id = |key: &str| {
+        item.get(key)
+            .and_then(Value::as_str)
+            .filter(|id| !id.is_empty())
+    };
+    id("user_id")
+        .map(|user| format!("u:{user}"))
+        .or_else(|| id("device_id").map(|device| format!("d:{device}")))
+}
+
+/// Stable across re-routing and replays of the same message, distinct per mapping and item, so
+/// Amplitude's 7-day de-duplication absorbs re-sends. The mapping name is hashed (FNV-1a) to
+/// keep the id short whatever the name.
+pub fn derived_insert_id(message_id: &str, mapping: &str, index: usize) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in mapping.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{message_id}-{:08x}-{index}", hash as u32)
+}
+
+fn text_of(value: Option<&Value>) -> String {
+    match value {
+        Some(Value::String(text)) => text.clone(),
+        Some(other) => ampline_js::to_js_string(other),
+        None => String::new(),
+    }
+}
+
+pub(crate) fn json_text(value: &Value) -> String {
+    let mut out = String::new();
+    ampline_js::write_json(&mut out, value);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, ConfigErrors};
+    use serde_json::json;
+
+    fn pipeline(mappings: &str) -> Result<Pipeline, ConfigErrors> {
+        let text = format!(
+            "[[sources]]\nname = \"web\"\nwrite_key = \"WK\"\n[destination]\napi_key = \"KEY\"\n{mappings}"
+        );
+        Config::from_toml(&text)?.compile(&|_| None)
+    }
+
+    fn payload(item: &Item) -> Value {
+        serde_json::from_str(&item.payload).unwrap_or(Value::Null)
+    }
+
+    #[test]
+    fn a_track_event_becomes_one_event_item_keyed_by_endpoint_and_key() -> Result<(), ConfigErrors>
+    {
+        let pipeline = pipeline("")?;
+        let event = json!({"type": "track", "event": "Clicked", "userId": "user-1",
+            "messageId": "m1", "timestamp": "2026-01-01T00:00:00.000Z"});
+        let routed = route_event(&pipeline, &event, "m1", None);
+        assert_eq!(routed.failures, []);
+        assert_eq!(routed.items.len(), 1);
+        let item = &routed.items[0];
+        assert_eq!(item.mapping, "Track Calls");
+        assert_eq!(item.batch_key.url, "https://api2.amplitude.com/2/httpapi");
+        assert_eq!(item.batch_key.api_key, "KEY");
+        assert_eq!(item.batch_key.field, None);
+        assert_eq!(item.throttle_key.as_deref(), Some("u:user-1"));
+        let sent = payload(item);
+        assert_eq!(sent["event_type"], "Clicked");
+        assert_eq!(sent["insert_id"], derived_insert_id("m1", "Track Calls", 0));
+        Ok(())
+    }
+
+    #[test]
+    fn items_without_insert_id_get_a_deterministic_one() -> Result<(), ConfigErrors> {
+        let pipeline = pipeline(
+            "[[mappings]]\nname = \"plain\"\ntrigger = 'type = \"track\"'\naction = \"logEventV2\"\n\
+             mapping = { event_type = { \"@path\" = \"$.event\" }, user_id = { \"@path\" = \"$.userId\" } }\n",
+        )?;
+        let event = json!({"type": "track", "event": "Clicked", "userId": "user-1"});
+        let first = route_event(&pipeline, &event, "m7", None);
+        let again = route_event(&pipeline, &event, "m7", None);
+        assert_eq!(first, again);
+        let sent = payload(&first.items[0]);
+        assert_eq!(sent["insert_id"], derived_insert_id("m7", "plain", 0));
+        assert_ne!(
+            derived_insert_id("m7", "plain", 0),
+            derived_insert_id("m7", "other", 0)
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn identify_becomes_a_form_item_keyed_by_field() -> Result<(), ConfigErrors> {
+        let pipeline = pipeline("")?;
+        let event = json!({"type": "identify", "userId": "user-1", "anonymousId": "anon-1",
+            "traits": {"plan": "pro"}, "messageId": "m2"});
+        let routed = route_event(&pipeline, &event, "m2", None);
+        assert_eq!(routed.items.len(), 1);
+        let item = &routed.items[0];
+        assert_eq!(item.batch_key.url, "https://api2.amplitude.com/identify");
+        assert_eq!(item.batch_key.field.as_deref(), Some("identification"));
+        assert_eq!(payload(item)["user_id"], "user-1");
+        Ok(())
+    }
+
+    #[test]
+    fn action_errors_are_failures_not_items() -> Result<(), ConfigErrors> {
+        // `event_type` is required and this mapping leaves it out.
+        let pipeline = pipeline(
+            "[[mappings]]\nname = \"no type\"\ntrigger = 'type = \"track\"'\naction = \"logEventV2\"\n\
+             mapping = { user_id = { \"@path\" = \"$.userId\" } }\n",
+        )?;
+        let event = json!({"type": "track", "event": "Clicked", "userId": "u1"});
+        let routed = route_event(&pipeline, &event, "m3", None);
+        assert_eq!(routed.items, []);
+        assert_eq!(routed.failures.len(), 1);
+        assert_eq!(routed.failures[0].mapping, "no type");
+        assert!(
+            routed.failures[0]
+                .reason
+                .contains("PAYLOAD_VALIDATION_FAILED"),
+            "{:?}",
+            routed.failures
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn unmatched_events_produce_nothing() -> Result<(), ConfigErrors> {
+        let pipeline = pipeline("")?;
+        let routed = route_event(
+            &pipeline,
+            &json!({"type": "alias", "userId": "u"}),
+            "m",
+            None,
+        );
+        assert_eq!(routed, Routed::default());
+        Ok(())
+    }
+
+    #[test]
+    fn batch_keys_round_trip() {
+        let key = BatchKey {
+            url: "https://api2.amplitude.com/identify".into(),
+            api_key: "K".into(),
+            field: Some("identification".into()),
+            options: Some("{\"min_id_length\":1}".into()),
+        };
+        assert_eq!(BatchKey::decode(&key.encode()), Some(key));
+    }
+}

@@ -1,0 +1,674 @@
+//! The sender task: due deliveries → Amplitude requests → settled deliveries.
+//!
+//! Deliveries are leased per batch key, packed into requests within Amplitude's per-endpoint
+//! limits and settled by the answer, following the sender rules of Amplitude's guide (see
+//! `shared/docs/amplitude-api.md` §9). The request body is rebuilt from the stored item text,
+//! so every re-send of an item is byte-identical and its `insert_id` lets Amplitude drop
+//! duplicates.
+
+use crate::routing::BatchKey;
+use crate::{now_ms, AppState};
+use ampline_amplitude::{Body, ContentType};
+use ampline_queue::{Delivery, DeliveryId, Queue};
+use serde_json::Value;
+use std::collections::{BTreeSet, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How the sender behaves; the defaults suit production.
+#[derive(Debug, Clone)]
+pub struct SenderOptions {
+    /// Replaces the scheme and host of Amplitude's URLs (tests point it at the mock).
+    pub base_url: Option<String>,
+    /// After this long since an event was received, a delivery that keeps failing transiently
+    /// is moved to the failed store.
+    pub retry_window: Duration,
+    /// First retry delay; doubles per attempt up to `max_backoff`.
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+    /// The least a throttled user or device is held after a 429.
+    pub throttle_hold: Duration,
+    /// How long the sender waits after a wake-up so items of several events share a request.
+    pub linger: Duration,
+    pub request_timeout: Duration,
+}
+
+impl Default for SenderOptions {
+    fn default() -> Self {
+        SenderOptions {
+            base_url: None,
+            retry_window: Duration::from_secs(4 * 60 * 60),
+            base_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(10 * 60),
+            throttle_hold: Duration::from_secs(30),
+            linger: Duration::from_millis(50),
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Polling interval when nothing wakes the sender.
+const IDLE_POLL: Duration = Duration::from_millis(500);
+/// Rounds of "fail the named indexes, resend the rest" before the rest waits for a retry.
+const MAX_RESEND_ROUNDS: usize = 8;
+
+/// Items and bytes one request may carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndpointLimits {
+    pub max_items: usize,
+    /// Exclusive upper bound on the encoded (uncompressed) body.
+    pub max_bytes: usize,
+}
+
+/// Amplitude's limits by endpoint path; identify has no documented count, so it gets group
+/// identify's 1024.
+pub fn limits_for(url: &str) -> EndpointLimits {
+    const MB: usize = 1_000_000;
+    match url_path(url) {
+        "/batch" => EndpointLimits {
+            max_items: 2000,
+            max_bytes: 20 * MB,
+        },
+        "/identify" | "/groupidentify" => EndpointLimits {
+            max_items: 1024,
+            max_bytes: MB,
+        },
+        _ => EndpointLimits {
+            max_items: 2000,
+            max_bytes: MB,
+        },
+    }
+}
+
+fn url_path(url: &str) -> &str {
+    let after_scheme = url
+        .find("://")
+        .map_or(url, |i| url.get(i + 3..).unwrap_or(""));
+    after_scheme
+        .find('/')
+        .map_or("/", |i| after_scheme.get(i..).unwrap_or("/"))
+}
+
+/// `url` with its scheme and host replaced by `base` (path kept).
+pub fn target_url(url: &str, base: Option<&str>) -> String {
+    match base {
+        Some(base) => format!("{}{}", base.trim_end_matches('/'), url_path(url)),
+        None => url.to_owned(),
+    }
+}
+
+/// The request body for `deliveries` of one batch key.
+pub fn build_body(key: &BatchKey, deliveries: &[Delivery]) -> (ContentType, String) {
+    let mut items = String::from("[");
+    for (index, delivery) in deliveries.iter().enumerate() {
+        if index > 0 {
+            items.push(',');
+        }
+        items.push_str(&String::from_utf8_lossy(&delivery.payload));
+    }
+    items.push(']');
+    match &key.field {
+        None => {
+            let mut body = String::from("{\"api_key\":");
+            ampline_js::write_json(&mut body, &Value::from(key.api_key.as_str()));
+            body.push_str(",\"events\":");
+            body.push_str(&items);
+            if let Some(options) = &key.options {
+                body.push_str(",\"options\":");
+                body.push_str(options);
+            }
+            body.push('}');
+            (ContentType::Json, body)
+        }
+        Some(field) => {
+            let mut fields = vec![
+                ("api_key".to_owned(), key.api_key.clone()),
+                (field.clone(), items),
+            ];
+            if let Some(options) = &key.options {
+                fields.push(("options".to_owned(), options.clone()));
+            }
+            (ContentType::Form, Body::Form(fields).encode())
+        }
+    }
+}
+
+pub async fn run_sender(state: AppState, options: Arc<SenderOptions>) {
+    let client = match reqwest::Client::builder()
+        .timeout(options.request_timeout)
+        .build()
+    {
+        Ok(client) => client,
+        Err(error) => {
+            tracing::error!(%error, "cannot build the HTTP client; sender stopped");
+            return;
+        }
+    };
+    loop {
+        let routed = state.routed.notified();
+        let queue = Arc::clone(&state.queue);
+        let now = now_ms();
+        let due = tokio::task::spawn_blocking(move || {
+            let keys = queue.batch_keys_due(now)?;
+            let next_due = if keys.is_empty() {
+                queue.stats()?.next_due_at_ms
+            } else {
+                None
+            };
+            Ok::<_, ampline_queue::Error>((keys, next_due))
+        })
+        .await;
+        let (keys, next_due) = match due {
+            Ok(Ok(due)) => due,
+            Ok(Err(error)) => {
+                tracing::error!(%error, "reading due deliveries failed");
+                tokio::time::sleep(IDLE_POLL).await;
+                continue;
+            }
+            Err(error) => {
+                tracing::error!(%error, "sender task panicked");
+                tokio::time::sleep(IDLE_POLL).await;
+                continue;
+            }
+        };
+        if keys.is_empty() {
+            let wait = next_due
+                .map(|at| Duration::from_millis(u64::try_from(at - now).unwrap_or(0)))
+                .map_or(IDLE_POLL, |wait| wait.min(IDLE_POLL));
+            if tokio::time::timeout(wait, routed).await.is_ok() {
+                tokio::time::sleep(options.linger).await;
+            }
+            continue;
+        }
+        let mut sends = tokio::task::JoinSet::new();
+        for key in keys {
+            let context = SendContext {
+                state: state.clone(),
+                options: Arc::clone(&options),
+                client: client.clone(),
+            };
+            sends.spawn(async move { context.send_key(key.batch_key).await });
+        }
+        while let Some(result) = sends.join_next().await {
+            if let Err(error) = result {
+                tracing::error!(%error, "send task panicked");
+            }
+        }
+    }
+}
+
+struct SendContext {
+    state: AppState,
+    options: Arc<SenderOptions>,
+    client: reqwest::Client,
+}
+
+/// How one request's deliveries are settled.
+enum Settle {
+    Ack(Vec<DeliveryId>),
+    Fail(Vec<DeliveryId>, String),
+    Retry(Vec<Delivery>, String),
+    Hold(Vec<String>, i64),
+    Release(Vec<DeliveryId>),
+}
+
+impl SendContext {
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&dyn Queue) -> ampline_queue::Result<T> + Send + 'static,
+    ) -> Option<T> {
+        let queue = Arc::clone(&self.state.queue);
+        match tokio::task::spawn_blocking(move || work(queue.as_ref())).await {
+            Ok(Ok(value)) => Some(value),
+            Ok(Err(error)) => {
+                tracing::error!(%error, "queue operation failed");
+                None
+            }
+            Err(error) => {
+                tracing::error!(%error, "queue task panicked");
+                None
+            }
+        }
+    }
+
+    async fn send_key(&self, key_text: String) {
+        let Some(key) = BatchKey::decode(&key_text) else {
+            tracing::error!("unreadable batch key; its deliveries are failed");
+            let leased_key = key_text.clone();
+            if let Some(leased) = self
+                .blocking(move |q| q.lease_due(Some(&leased_key), now_ms(), 10_000))
+                .await
+            {
+                let ids = leased.iter().map(|d| d.id).collect();
+                self.settle(Settle::Fail(ids, "unreadable batch key".to_owned()))
+                    .await;
+            }
+            return;
+        };
+        let limits = limits_for(&key.url);
+        let leased_key = key_text.clone();
+        let Some(leased) = self
+            .blocking(move |q| q.lease_due(Some(&leased_key), now_ms(), limits.max_items))
+            .await
+        else {
+            return;
+        };
+        let mut work: VecDeque<(Vec<Delivery>, usize)> = pack(&key, leased, limits)
+            .into_iter()
+            .map(|chunk| (chunk, 0))
+            .collect();
+        while let Some((chunk, round)) = work.pop_front() {
+            for settle in self.send_chunk(&key, chunk, round, &mut work).await {
+                self.settle(settle).await;
+            }
+        }
+    }
+
+    async fn settle(&self, settle: Settle) {
+        let now = now_ms();
+        match settle {
+            Settle::Ack(ids) if !ids.is_empty() => {
+                self.blocking(move |q| q.ack_delivered(&ids)).await;
+            }
+            Settle::Fail(ids, reason) if !ids.is_empty() => {
+                self.blocking(move |q| q.fail(&ids, &reason, now)).await;
+            }
+            Settle::Release(ids) if !ids.is_empty() => {
+                self.blocking(move |q| q.release(&ids)).await;
+            }
+            Settle::Hold(keys, until) if !keys.is_empty() => {
+                self.blocking(move |q| q.hold_throttled(&keys, until)).await;
+            }
+            Settle::Retry(deliveries, error) if !deliveries.is_empty() => {
+                let window =
+                    i64::try_from(self.options.retry_window.as_millis()).unwrap_or(i64::MAX);
+                let (expired, retry): (Vec<Delivery>, Vec<Delivery>) = deliveries
+                    .into_iter()
+                    .partition(|d| now.saturating_sub(d.received_at_ms) >= window);
+                let attempts = retry.iter().map(|d| d.attempts).max().unwrap_or(0);
+                let next_at = now.saturating_add(self.backoff_ms(attempts));
+                let expired_ids: Vec<DeliveryId> = expired.iter().map(|d| d.id).collect();
+                let retry_ids: Vec<DeliveryId> = retry.iter().map(|d| d.id).collect();
+                if !expired_ids.is_empty() {
+                    tracing::warn!(
+                        count = expired_ids.len(),
+                        %error,
+                        "retry window exceeded; deliveries failed"
+                    );
+                    let reason = format!("retry window exceeded; last error: {error}");
+                    self.blocking(move |q| q.fail(&expired_ids, &reason, now))
+                        .await;
+                }
+                if !retry_ids.is_empty() {
+                    self.blocking(move |q| q.retry_later(&retry_ids, next_at, &error))
+                        .await;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Exponential backoff from `base_backoff`, capped, with up to 25 % jitter so many
+    /// deliveries failing together do not return together.
+    fn backoff_ms(&self, attempts: u32) -> i64 {
+        let base = u64::try_from(self.options.base_backoff.as_millis()).unwrap_or(u64::MAX);
+        let cap = u64::try_from(self.options.max_backoff.as_millis()).unwrap_or(u64::MAX);
+        let delay = base.saturating_mul(1u64 << attempts.min(30)).min(cap);
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| u64::from(d.subsec_nanos()))
+            .unwrap_or(0);
+        let jitter = seed % (delay / 4 + 1);
+        i64::try_from(delay.saturating_add(jitter)).unwrap_or(i64::MAX)
+    }
+
+    async fn send_chunk(
+        &self,
+        key: &BatchKey,
+        chunk: Vec<Delivery>,
+        round: usize,
+        work: &mut VecDeque<(Vec<Delivery>, usize)>,
+    ) -> Vec<Settle> {
+        let (content_type, body) = build_body(key, &chunk);
+        let url = target_url(&key.url, self.options.base_url.as_deref());
+        let sent = self
+            .client
+            .post(&url)
+            .header("content-type", content_type.header())
+            .body(body)
+            .send()
+            .await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(error) => {
+                let error = error.without_url().to_string();
+                tracing::warn!(url = %url_path(&key.url), %error, "request failed; will retry");
+                return vec![Settle::Retry(chunk, format!("request failed: {error}"))];
+            }
+        };
+        let status = response.status().as_u16();
+        let retry_after_ms = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .map(|seconds| seconds.saturating_mul(1000));
+        let text = response.text().await.unwrap_or_default();
+        let json: Option<Value> = serde_json::from_str(&text).ok();
+        let ids = |deliveries: &[Delivery]| deliveries.iter().map(|d| d.id).collect::<Vec<_>>();
+        match status {
+            200..=299 => vec![Settle::Ack(ids(&chunk))],
+            413 => {
+                if chunk.len() <= 1 {
+                    vec![Settle::Fail(
+                        ids(&chunk),
+                        "413 payload too large".to_owned(),
+                    )]
+                } else {
+                    let mut first = chunk;
+                    let second = first.split_off(first.len() / 2);
+                    work.push_back((first, round));
+                    work.push_back((second, round));
+                    Vec::new()
+                }
+            }
+            429 => {
+                let throttled = throttled_keys(json.as_ref());
+                let hold_ms = i64::try_from(self.options.throttle_hold.as_millis())
+                    .unwrap_or(i64::MAX)
+                    .max(retry_after_ms.unwrap_or(0));
+                let until = now_ms().saturating_add(hold_ms);
+                let (held, rest): (Vec<Delivery>, Vec<Delivery>) =
+                    chunk.into_iter().partition(|d| {
+                        d.throttle_key
+                            .as_ref()
+                            .is_some_and(|k| throttled.contains(k))
+                    });
+                if held.is_empty() || round >= MAX_RESEND_ROUNDS {
+                    // Nothing attributable to a user (usermap's project-wide limit): back off.
+                    let mut all = held;
+                    all.extend(rest);
+                    return vec![Settle::Retry(all, format!("429: {}", short(&text)))];
+                }
+                tracing::info!(
+                    held = held.len(),
+                    users = throttled.len(),
+                    "429: holding throttled users and devices"
+                );
+                if !rest.is_empty() {
+                    work.push_back((rest, round + 1));
+                }
+                vec![
+                    Settle::Hold(throttled.into_iter().collect(), until),
+                    // Released after the hold so they come back at the held time.
+                    Settle::Release(ids(&held)),
+                ]
+            }
+            400 => self.settle_400(key, chunk, round, json.as_ref(), &text, work),
+            408 | 500..=599 => {
+                tracing::warn!(status, url = %url_path(&key.url), "transient error; will retry");
+                vec![Settle::Retry(chunk, format!("{status}: {}", short(&text)))]
+            }
+            _ => {
+                tracing::error!(status, body = %short(&text), "request refused; deliveries failed");
+                vec![Settle::Fail(
+                    ids(&chunk),
+                    format!("{status}: {}", short(&text)),
+                )]
+            }
+        }
+    }
+
+    fn settle_400(
+        &self,
+        key: &BatchKey,
+        chunk: Vec<Delivery>,
+        round: usize,
+        json: Option<&Value>,
+        text: &str,
+        work: &mut VecDeque<(Vec<Delivery>, usize)>,
+    ) -> Vec<Settle> {
+        let all: Vec<DeliveryId> = chunk.iter().map(|d| d.id).collect();
+        let error = json
+            .and_then(|j| j.get("error"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        let request_level = json.is_none()
+            || json.and_then(|j| j.get("missing_field")).is_some()
+            || error.starts_with("Invalid API key");
+        if request_level {
+            // The body names no secret: Amplitude echoes the API key in this error.
+            let reason = if error.starts_with("Invalid API key") {
+                "400 Invalid API key".to_owned()
+            } else {
+                format!("400: {}", short(text))
+            };
+            tracing::error!(url = %url_path(&key.url), count = all.len(), %reason, "Amplitude refused the whole request; deliveries failed (check the destination configuration)");
+            return vec![Settle::Fail(all, reason)];
+        }
+        let bad = failing_indexes(json);
+        let mut failed: Vec<(DeliveryId, String)> = Vec::new();
+        let mut rest = Vec::new();
+        for (index, delivery) in chunk.into_iter().enumerate() {
+            match bad.iter().find(|(i, _)| *i == index) {
+                Some((_, field)) => failed.push((delivery.id, format!("400 {error}: {field}"))),
+                None => rest.push(delivery),
+            }
+        }
+        if failed.is_empty() {
+            tracing::error!(body = %short(text), "400 without usable indexes; deliveries failed");
+            return vec![Settle::Fail(all, format!("400: {}", short(text)))];
+        }
+        let mut settles: Vec<Settle> = failed
+            .into_iter()
+            .map(|(id, reason)| Settle::Fail(vec![id], reason))
+            .collect();
+        if !rest.is_empty() {
+            if round >= MAX_RESEND_ROUNDS {
+                settles.push(Settle::Retry(rest, format!("400: {}", short(text))));
+            } else {
+                work.push_back((rest, round + 1));
+            }
+        }
+        settles
+    }
+}
+
+/// Splits leased deliveries into requests that fit the endpoint's byte limit.
+fn pack(key: &BatchKey, leased: Vec<Delivery>, limits: EndpointLimits) -> Vec<Vec<Delivery>> {
+    // Form encoding can triple a byte (`"` → `%22`); JSON bodies add one comma per item.
+    let (overhead, factor) = match key.field {
+        Some(_) => (
+            64 + key.api_key.len() * 3 + key.options.as_ref().map_or(0, |o| o.len() * 3),
+            3,
+        ),
+        None => (
+            64 + key.api_key.len() + key.options.as_ref().map_or(0, String::len),
+            1,
+        ),
+    };
+    let mut chunks = Vec::new();
+    let mut current: Vec<Delivery> = Vec::new();
+    let mut size = overhead;
+    for delivery in leased {
+        let item = delivery.payload.len().saturating_mul(factor) + factor;
+        if !current.is_empty() && size + item >= limits.max_bytes {
+            chunks.push(std::mem::take(&mut current));
+            size = overhead;
+        }
+        size += item;
+        current.push(delivery);
+    }
+    if !current.is_empty() {
+        chunks.push(current);
+    }
+    chunks
+}
+
+/// `u:<user>` / `d:<device>` keys named by a 429 (throttled or over the daily quota).
+fn throttled_keys(json: Option<&Value>) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    let Some(json) = json else {
+        return keys;
+    };
+    for (field, prefix) in [
+        ("throttled_users", "u:"),
+        ("exceeded_daily_quota_users", "u:"),
+        ("throttled_devices", "d:"),
+        ("exceeded_daily_quota_devices", "d:"),
+    ] {
+        if let Some(Value::Object(ids)) = json.get(field) {
+            keys.extend(ids.keys().map(|id| format!("{prefix}{id}")));
+        }
+    }
+    keys
+}
+
+/// (item index, field) pairs a 400 names.
+fn failing_indexes(json: Option<&Value>) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    let Some(json) = json else {
+        return found;
+    };
+    for group in [
+        "events_with_invalid_fields",
+        "events_with_missing_fields",
+        "events_with_invalid_id_lengths",
+    ] {
+        if let Some(Value::Object(fields)) = json.get(group) {
+            for (field, indexes) in fields {
+                for index in indexes.as_array().into_iter().flatten() {
+                    if let Some(index) = index.as_u64().and_then(|i| usize::try_from(i).ok()) {
+                        found.push((index, format!("{group}.{field}")));
+                    }
+                }
+            }
+        }
+    }
+    if let Some(Value::Array(indexes)) = json.get("silenced_events") {
+        for index in indexes {
+            if let Some(index) = index.as_u64().and_then(|i| usize::try_from(i).ok()) {
+                found.push((index, "silenced_events".to_owned()));
+            }
+        }
+    }
+    found
+}
+
+fn short(text: &str) -> String {
+    text.chars().take(300).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ampline_queue::EventId;
+    use serde_json::json;
+
+    fn delivery(id: i64, payload: &str) -> Delivery {
+        Delivery {
+            id: DeliveryId(id),
+            event_id: EventId(id),
+            mapping: "m".into(),
+            batch_key: String::new(),
+            throttle_key: None,
+            payload: payload.as_bytes().to_vec(),
+            received_at_ms: 0,
+            due_at_ms: 0,
+            attempts: 0,
+            last_error: None,
+        }
+    }
+
+    #[test]
+    fn urls_keep_their_path_under_the_configured_base() {
+        let url = "https://api2.amplitude.com/2/httpapi";
+        assert_eq!(
+            target_url(url, Some("http://127.0.0.1:9/")),
+            "http://127.0.0.1:9/2/httpapi"
+        );
+        assert_eq!(target_url(url, None), url);
+        assert_eq!(
+            limits_for("https://api2.amplitude.com/batch").max_bytes,
+            20_000_000
+        );
+        assert_eq!(
+            limits_for("https://api2.amplitude.com/identify").max_items,
+            1024
+        );
+    }
+
+    #[test]
+    fn json_bodies_are_rebuilt_from_stored_items() {
+        let key = BatchKey {
+            url: "https://api2.amplitude.com/2/httpapi".into(),
+            api_key: "K".into(),
+            field: None,
+            options: Some("{\"min_id_length\":1}".into()),
+        };
+        let (content_type, body) =
+            build_body(&key, &[delivery(1, "{\"a\":1}"), delivery(2, "{\"b\":2}")]);
+        assert_eq!(content_type, ContentType::Json);
+        assert_eq!(
+            body,
+            r#"{"api_key":"K","events":[{"a":1},{"b":2}],"options":{"min_id_length":1}}"#
+        );
+    }
+
+    #[test]
+    fn form_bodies_carry_the_items_as_a_json_array() {
+        let key = BatchKey {
+            url: "https://api2.amplitude.com/identify".into(),
+            api_key: "K".into(),
+            field: Some("identification".into()),
+            options: None,
+        };
+        let (content_type, body) = build_body(&key, &[delivery(1, "{\"user_id\":\"u\"}")]);
+        assert_eq!(content_type, ContentType::Form);
+        assert_eq!(
+            body,
+            "api_key=K&identification=%5B%7B%22user_id%22%3A%22u%22%7D%5D"
+        );
+    }
+
+    #[test]
+    fn packing_respects_the_byte_limit() {
+        let key = BatchKey {
+            url: "https://api2.amplitude.com/2/httpapi".into(),
+            api_key: "K".into(),
+            field: None,
+            options: None,
+        };
+        let item = "x".repeat(400);
+        let leased: Vec<Delivery> = (0..10).map(|i| delivery(i, &item)).collect();
+        let limits = EndpointLimits {
+            max_items: 2000,
+            max_bytes: 1000,
+        };
+        let chunks = pack(&key, leased, limits);
+        assert!(chunks.len() > 1);
+        for chunk in &chunks {
+            assert!(build_body(&key, chunk).1.len() < 1000);
+        }
+        assert_eq!(chunks.iter().map(Vec::len).sum::<usize>(), 10);
+    }
+
+    #[test]
+    fn responses_name_throttled_ids_and_failing_indexes() {
+        let throttled = throttled_keys(Some(&json!({
+            "throttled_users": {"u1": 31}, "throttled_devices": {"d1": 40}
+        })));
+        assert_eq!(throttled.into_iter().collect::<Vec<_>>(), ["d:d1", "u:u1"]);
+        let failing = failing_indexes(Some(&json!({
+            "events_with_invalid_fields": {"time": [2]}, "events_with_missing_fields": {"event_type": [0]}
+        })));
+        assert_eq!(
+            failing,
+            [
+                (2, "events_with_invalid_fields.time".to_owned()),
+                (0, "events_with_missing_fields.event_type".to_owned())
+            ]
+        );
+    }
+}
