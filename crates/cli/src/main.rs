@@ -24,6 +24,10 @@ enum Command {
     Fql(commands::fql::Args),
     /// Apply a mapping (Segment's mapping-kit JSON) to an event and print the payload.
     Map(commands::map::Args),
+    /// Receive events from Segment's clients and deliver them to Amplitude.
+    Serve(commands::serve::ServeArgs),
+    /// Check a configuration file: every problem with its place, and triggers Segment reads differently.
+    Validate(commands::serve::ValidateArgs),
     /// Print the Amplitude requests an event would cause through an action, without sending them.
     TestEvent(commands::test_event::Args),
     /// Print the destination's presets (its default mappings) as configuration.
@@ -37,6 +41,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Fql(args) => commands::fql::run(&args),
         Command::Map(args) => commands::map::run(&args),
+        Command::Serve(args) => commands::serve::serve(&args),
+        Command::Validate(args) => commands::serve::validate(&args),
         Command::TestEvent(args) => commands::test_event::run_command(&args),
         Command::Presets => commands::presets::run(),
         Command::MockAmplitude(args) => commands::mock_amplitude::run(&args),

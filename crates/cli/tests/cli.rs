@@ -329,3 +329,96 @@ fn presets_print_the_six_default_mappings() {
         json!({"@template": "Viewed {{name}}"})
     );
 }
+
+fn run_validate(config: &str, env: &[(&str, &str)]) -> Output {
+    let dir = std::env::temp_dir().join(format!("ampline-validate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = dir.join(format!("config-{n}.toml"));
+    std::fs::write(&path, config).expect("write config");
+    ampline()
+        .args(["validate", path.to_str().expect("utf-8 path")])
+        .env_remove("AMPLINE_WRITE_KEY")
+        .envs(env.iter().copied())
+        .output()
+        .expect("run")
+}
+
+#[test]
+fn validate_accepts_the_example_configuration_with_its_secrets_set() {
+    let config = std::fs::read_to_string(examples().join("ampline.toml")).expect("example config");
+    let secrets = [
+        ("AMPLINE_WRITE_KEY", "wk"),
+        ("AMPLITUDE_API_KEY", "key"),
+        ("AMPLITUDE_SECRET_KEY", "secret"),
+    ];
+    let out = run_validate(&config, &secrets);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("4 enabled mappings"));
+
+    let out = run_validate(&config, &secrets[1..]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("sources[0].write_key") && stderr.contains("AMPLINE_WRITE_KEY"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn validate_reports_every_problem_with_its_place_and_warns_about_ambiguous_triggers() {
+    let bad = r#"
+[[sources]]
+name = "w"
+write_key = "k"
+[destination]
+api_key = "a"
+secret_key = "s"
+region = "mars"
+[[mappings]]
+name = "m"
+trigger = 'type = "track" and'
+action = "logEventV3"
+[[mappings]]
+name = "n"
+trigger = 'type = "track"'
+action = "logEventV2"
+mapping = '{"event_type": {"@case": {"operator": "upper", "value": 5}}}'
+"#;
+    let out = run_validate(bad, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for place in [
+        "destination.region",
+        "mappings[0] (m).action",
+        "mappings[1] (n).mapping",
+    ] {
+        assert!(stderr.contains(place), "{place} missing from: {stderr}");
+    }
+    assert!(stderr.contains("/event_type/@case/value"), "{stderr}");
+
+    let ambiguous = r#"
+[[sources]]
+name = "w"
+write_key = "k"
+[destination]
+api_key = "a"
+secret_key = "s"
+[[mappings]]
+name = "m"
+trigger = 'type = "track" and event = "a" or event = "b"'
+action = "logEventV2"
+"#;
+    let out = run_validate(ambiguous, &[]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: mapping \"m\"") && stderr.contains("position"),
+        "{stderr}"
+    );
+}

@@ -4,6 +4,7 @@ pub mod fql;
 pub mod map;
 pub mod mock_amplitude;
 pub mod presets;
+pub mod serve;
 pub mod test_event;
 
 use anyhow::Context as _;
