@@ -23,6 +23,7 @@ use axum::routing::{get, post, MethodRouter};
 use axum::{Extension, Router};
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use serde_json::json;
+use serde_json::Value;
 use std::sync::Arc;
 
 /// Per-request facts the serving layer decided before routing.
@@ -265,6 +266,41 @@ async fn form_fields(
     Ok(fields)
 }
 
+/// What every form endpoint does first: decode the form, find the project of its `api_key`, and
+/// read the JSON items of `field`, noting both in `outcome`.
+struct FormRequest {
+    fields: FormFields,
+    project: Arc<str>,
+    items: Vec<Value>,
+}
+
+async fn read_form_request(
+    shared: &Shared,
+    context: &RequestContext,
+    request: (Method, Uri, HeaderMap, Body),
+    (field, malformed): (&str, &str),
+    outcome: &mut Outcome,
+) -> Result<FormRequest, Reply> {
+    let (method, uri, headers, body) = request;
+    let fields = form_fields(
+        &method,
+        &uri,
+        &headers,
+        body,
+        shared.config.limits.form_max_bytes,
+    )
+    .await?;
+    let project = shared.project_for_key(form_api_key(&fields)?, context.region)?;
+    outcome.project = Some(Arc::clone(&project));
+    let items = json_items(&fields, field, malformed)?;
+    outcome.received = items.len();
+    Ok(FormRequest {
+        fields,
+        project,
+        items,
+    })
+}
+
 async fn identify(
     State(shared): State<Arc<Shared>>,
     Extension(context): Extension<RequestContext>,
@@ -276,11 +312,19 @@ async fn identify(
     let mut outcome = Outcome::default();
     let handled = async {
         let limits = &shared.config.limits;
-        let fields = form_fields(&method, &uri, &headers, body, limits.form_max_bytes).await?;
-        let project = shared.project_for_key(form_api_key(&fields)?, context.region)?;
-        outcome.project = Some(Arc::clone(&project));
-        let mut items = json_items(&fields, "identification", "missing_event")?;
-        outcome.received = items.len();
+        let request = (method, uri, headers, body);
+        let FormRequest {
+            fields,
+            project,
+            mut items,
+        } = read_form_request(
+            &shared,
+            &context,
+            request,
+            ("identification", "missing_event"),
+            &mut outcome,
+        )
+        .await?;
         let min_id_length = form_min_id_length(&fields, limits.default_min_id_length)?;
         let problems = check_identifications(&items, min_id_length, shared.config.index_reporting);
         if !problems.is_empty() {
@@ -321,11 +365,17 @@ async fn group_identify(
     let mut outcome = Outcome::default();
     let handled = async {
         let limits = &shared.config.limits;
-        let fields = form_fields(&method, &uri, &headers, body, limits.form_max_bytes).await?;
-        let project = shared.project_for_key(form_api_key(&fields)?, context.region)?;
-        outcome.project = Some(Arc::clone(&project));
-        let mut items = json_items(&fields, "identification", "missing_event")?;
-        outcome.received = items.len();
+        let request = (method, uri, headers, body);
+        let FormRequest {
+            project, mut items, ..
+        } = read_form_request(
+            &shared,
+            &context,
+            request,
+            ("identification", "missing_event"),
+            &mut outcome,
+        )
+        .await?;
         if items.len() > limits.max_group_identifications {
             return Err(Reply::payload_too_large());
         }
@@ -363,11 +413,15 @@ async fn usermap(
     let mut outcome = Outcome::default();
     let handled = async {
         let limits = &shared.config.limits;
-        let fields = form_fields(&method, &uri, &headers, body, limits.form_max_bytes).await?;
-        let project = shared.project_for_key(form_api_key(&fields)?, context.region)?;
-        outcome.project = Some(Arc::clone(&project));
-        let items = json_items(&fields, "mapping", "missing_mapping")?;
-        outcome.received = items.len();
+        let request = (method, uri, headers, body);
+        let FormRequest { project, items, .. } = read_form_request(
+            &shared,
+            &context,
+            request,
+            ("mapping", "missing_mapping"),
+            &mut outcome,
+        )
+        .await?;
         if items.len() > limits.max_mappings_per_request {
             return Err(Reply::payload_too_large());
         }
