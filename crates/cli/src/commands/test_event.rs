@@ -1,7 +1,7 @@
 //! `ampline test-event`: the Amplitude requests an event would cause, without sending them.
 
 use crate::ndjson;
-use ampline_amplitude::{run, Action, ActionError, Body, ContentType, Request, Settings};
+use ampline_amplitude::{run, Action, ActionError, Body, Request, Settings};
 use ampline_mapping::Mapping;
 use ampline_useragent::UserAgentCache;
 use anyhow::Context as _;
@@ -67,7 +67,7 @@ pub fn run_command(args: &Args) -> anyhow::Result<()> {
         Some(&mut user_agents),
     )
     .map_err(|e| anyhow::anyhow!("{}: {}", e.code.as_str(), e.message))?;
-    super::print_pretty(&requests.iter().map(request_json).collect())
+    super::print_pretty(&requests.into_iter().map(request_json).collect())
 }
 
 fn answer_case(case: &Value, user_agents: &mut UserAgentCache) -> Value {
@@ -107,7 +107,7 @@ fn run_case(
         Some(user_agents),
     )
     .map_err(action_error)?;
-    Ok(requests.iter().map(request_json).collect())
+    Ok(requests.into_iter().map(request_json).collect())
 }
 
 fn action_error(error: ActionError) -> (String, String) {
@@ -138,13 +138,13 @@ fn compile(mapping: Option<&Value>) -> Result<Option<Mapping>, ActionError> {
 
 /// A request in the dry-run contract's shape: a JSON body parsed, a form body as an object of
 /// field → string.
-fn request_json(request: &Request) -> Value {
-    let (content_type, body) = match (&request.content_type, &request.body) {
-        (_, Body::Json(body)) => ("application/json", body.clone()),
-        (ContentType::Form | ContentType::Json, Body::Form(fields)) => {
+fn request_json(request: Request) -> Value {
+    let (content_type, body) = match request.body {
+        Body::Json(body) => ("application/json", body),
+        Body::Form(fields) => {
             let fields: Map<String, Value> = fields
-                .iter()
-                .map(|(key, value)| (key.clone(), Value::from(value.as_str())))
+                .into_iter()
+                .map(|(key, value)| (key, Value::String(value)))
                 .collect();
             ("application/x-www-form-urlencoded", Value::Object(fields))
         }
