@@ -1,25 +1,82 @@
 //! `ampline.toml`: sources, the Amplitude destination and its mappings, compiled once into a
 //! [`Pipeline`] so a bad configuration is refused at start rather than per event.
 
+use crate::sender::SenderOptions;
 use ampline_amplitude::{
     Action, CompiledAction, Preset, PresetTarget, Region, Secret, Settings,
     MAX_MAPPINGS_PER_DESTINATION,
 };
 use ampline_fql::Trigger;
+use ampline_ingest::{IngestConfig, IpNet};
 use serde::Deserialize;
 use serde_json::Value;
 use std::fmt;
+use std::time::Duration;
 
 /// The configuration file as written.
-#[derive(Deserialize, Clone)]
+#[derive(Deserialize, Clone, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[serde(default)]
     pub sources: Vec<SourceConfig>,
+    /// Absent, or without `api_key`: dry run.
+    #[serde(default)]
     pub destination: DestinationConfig,
     /// `None`: the destination's cloud presets.
     #[serde(default)]
     pub mappings: Option<Vec<MappingConfig>>,
+    #[serde(default)]
+    pub server: ServerConfig,
+    #[serde(default)]
+    pub delivery: DeliveryConfig,
+}
+
+/// How the tracking API and the admin API behave.
+#[derive(Deserialize, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Peers (addresses or CIDR ranges) whose `X-Forwarded-For` names the client.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+    /// Keep IPv6 client addresses in `context.ip` (Segment drops them).
+    #[serde(default)]
+    pub collect_ipv6: bool,
+    /// Bearer token of the admin API; generated into the data directory when absent.
+    #[serde(default)]
+    pub admin_token: Option<ConfigSecret>,
+    /// How long routed events are kept for replay.
+    #[serde(default, with = "humantime_serde")]
+    pub archive_retention: Option<Duration>,
+}
+
+/// How deliveries to Amplitude behave; every field has a production default.
+#[derive(Deserialize, Clone, Default, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryConfig {
+    /// How long the sender waits for more events to share a request (default 50ms).
+    #[serde(default, with = "humantime_serde")]
+    pub linger: Option<Duration>,
+    /// How long a transiently failing delivery is retried before it is failed (default 4h).
+    #[serde(default, with = "humantime_serde")]
+    pub retry_window: Option<Duration>,
+    /// The first retry delay, doubled per attempt (default 1s) …
+    #[serde(default, with = "humantime_serde")]
+    pub base_backoff: Option<Duration>,
+    /// … up to this (default 10m).
+    #[serde(default, with = "humantime_serde")]
+    pub max_backoff: Option<Duration>,
+    /// The least a user or device named by a 429 is held (default 30s).
+    #[serde(default, with = "humantime_serde")]
+    pub throttle_hold: Option<Duration>,
+    /// Per request to Amplitude (default 30s).
+    #[serde(default, with = "humantime_serde")]
+    pub request_timeout: Option<Duration>,
+    /// Compress `/2/httpapi` and `/batch` bodies (default true).
+    #[serde(default)]
+    pub gzip: Option<bool>,
+    /// Give items a deterministic `insert_id` when the mapping leaves it empty (default true).
+    #[serde(default)]
+    pub derive_insert_ids: Option<bool>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -29,10 +86,12 @@ pub struct SourceConfig {
     pub write_key: ConfigSecret,
 }
 
-#[derive(Deserialize, Clone)]
+#[derive(Deserialize, Clone, Default)]
 #[serde(deny_unknown_fields)]
 pub struct DestinationConfig {
-    pub api_key: ConfigSecret,
+    /// Absent: dry run (requests are recorded, not sent).
+    #[serde(default)]
+    pub api_key: Option<ConfigSecret>,
     #[serde(default)]
     pub secret_key: Option<ConfigSecret>,
     /// `north_america` (default) or `europe`.
@@ -75,7 +134,8 @@ impl fmt::Debug for Config {
             .field("sources", &self.sources)
             .field("destination", &self.destination)
             .field("mappings", &self.mappings)
-            .finish()
+            .field("delivery", &self.delivery)
+            .finish_non_exhaustive()
     }
 }
 
@@ -161,6 +221,12 @@ pub struct Pipeline {
     pub settings: Settings,
     /// Enabled mappings only.
     pub mappings: Vec<CompiledMapping>,
+    /// No Amplitude API key: requests are recorded instead of sent.
+    pub dry_run: bool,
+    pub derive_insert_ids: bool,
+    pub ingest: IngestConfig,
+    /// The configured admin token; `None` means the one generated in the data directory.
+    pub admin_token: Option<Secret>,
 }
 
 impl Pipeline {
@@ -180,6 +246,34 @@ impl Config {
                 message: e.to_string(),
             }])
         })
+    }
+
+    /// What `ampline serve` runs with when given no configuration: one source with `write_key`,
+    /// the presets, and dry run.
+    pub fn zero_config(write_key: &str) -> Config {
+        Config {
+            sources: vec![SourceConfig {
+                name: "default".to_owned(),
+                write_key: ConfigSecret::literal(write_key),
+            }],
+            ..Config::default()
+        }
+    }
+
+    /// The sender's behaviour from `[delivery]`, defaults filled in.
+    pub fn sender_options(&self) -> SenderOptions {
+        let defaults = SenderOptions::default();
+        let delivery = &self.delivery;
+        SenderOptions {
+            base_url: None,
+            retry_window: delivery.retry_window.unwrap_or(defaults.retry_window),
+            base_backoff: delivery.base_backoff.unwrap_or(defaults.base_backoff),
+            max_backoff: delivery.max_backoff.unwrap_or(defaults.max_backoff),
+            throttle_hold: delivery.throttle_hold.unwrap_or(defaults.throttle_hold),
+            linger: delivery.linger.unwrap_or(defaults.linger),
+            request_timeout: delivery.request_timeout.unwrap_or(defaults.request_timeout),
+            gzip: delivery.gzip.unwrap_or(defaults.gzip),
+        }
     }
 
     /// The configured mappings, or the cloud presets when none are configured.
@@ -230,12 +324,13 @@ impl Config {
                 "at least one source is required".to_owned(),
             );
         }
-        let api_key = self
-            .destination
-            .api_key
-            .resolve(env)
-            .map_err(|m| problem("destination.api_key".to_owned(), m))
-            .unwrap_or_default();
+        let api_key = match &self.destination.api_key {
+            Some(secret) => secret
+                .resolve(env)
+                .map_err(|m| problem("destination.api_key".to_owned(), m))
+                .ok(),
+            None => None,
+        };
         let secret_key = match &self.destination.secret_key {
             Some(secret) => secret
                 .resolve(env)
@@ -312,13 +407,36 @@ impl Config {
                 Err(e) => problem(format!("{place}.mapping"), e.to_string()),
             }
         }
+        let admin_token = match &self.server.admin_token {
+            Some(secret) => secret
+                .resolve(env)
+                .map_err(|m| problem("server.admin_token".to_owned(), m))
+                .ok()
+                .map(Secret::new),
+            None => None,
+        };
+        let mut ingest = IngestConfig {
+            collect_ipv6: self.server.collect_ipv6,
+            ..IngestConfig::default()
+        };
+        for (index, text) in self.server.trusted_proxies.iter().enumerate() {
+            match text.parse::<IpNet>() {
+                Ok(net) => ingest.trusted_proxies.push(net),
+                Err(e) => problem(format!("server.trusted_proxies[{index}]"), e),
+            }
+        }
         if !problems.is_empty() {
             return Err(ConfigErrors(problems));
         }
+        let dry_run = api_key.is_none();
         Ok(Pipeline {
             sources,
-            settings: Settings::new(api_key, secret_key, region),
+            settings: Settings::new(api_key.unwrap_or_default(), secret_key, region),
             mappings,
+            dry_run,
+            derive_insert_ids: self.delivery.derive_insert_ids.unwrap_or(true),
+            ingest,
+            admin_token,
         })
     }
 }

@@ -15,17 +15,31 @@
 //! The queue API is synchronous, so every call runs on tokio's blocking pool. A [`Notify`]
 //! wakes the router after an append and the sender after a routing commit; both also poll, so a
 //! lost wake-up costs latency, never data.
+//!
+//! Around them: the admin API ([`admin`]: health, Prometheus [`metrics`], failed store, the
+//! [`recent`] requests) on a port of its own, and the process lifecycle ([`run`]: zero-config
+//! start, SIGHUP reload, ordered shutdown, archive purge). The [`Pipeline`] in force is swapped
+//! whole on reload; each request and each routing batch uses one snapshot.
 
+pub mod admin;
 pub mod config;
+pub mod metrics;
+pub mod recent;
 pub mod router;
 pub mod routing;
+pub mod run;
 pub mod sender;
 
+pub use admin::admin_app;
 pub use config::{CompiledMapping, Config, ConfigErrors, ConfigProblem, Pipeline};
+pub use run::{serve, ServeOptions};
 pub use sender::SenderOptions;
 
+use crate::metrics::{Metrics, SourceLabel};
+use crate::recent::RecentRequests;
+use ampline_amplitude::Secret;
 use ampline_ingest::{
-    decode_request, preflight_headers, response_headers, success_body, IngestConfig, IngestContext,
+    decode_request, preflight_headers, response_headers, success_body, IngestContext,
     IngestRequest, Ingested, Route, TRACKING_METHODS,
 };
 use ampline_queue::{NewEvent, Queue, SqliteQueue};
@@ -36,25 +50,32 @@ use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 /// What the request handlers and the background tasks share.
 #[derive(Clone)]
 pub struct AppState {
-    pub pipeline: Arc<Pipeline>,
+    /// Swapped whole on reload; readers take a snapshot per request or routing batch.
+    pipeline: Arc<RwLock<Arc<Pipeline>>>,
     pub queue: Arc<SqliteQueue>,
-    pub ingest: Arc<IngestConfig>,
     /// Wakes the router after an append.
     pub appended: Arc<Notify>,
     /// Wakes the sender after a routing commit.
     pub routed: Arc<Notify>,
-    /// Matched mappings whose action refused the event (logged with the reason).
-    pub mapping_failures: Arc<AtomicU64>,
+    pub metrics: Arc<Metrics>,
+    pub recent: Arc<RecentRequests>,
+    /// The admin token used when the configuration names none.
+    generated_admin_token: Arc<Secret>,
+    /// Set when shutdown begins: readiness fails.
+    stopping: Arc<AtomicBool>,
+    /// Set once ingest has stopped: the router and sender finish what is due, then stop.
+    draining: Arc<AtomicBool>,
+    /// Set by the router when it stopped after routing every accepted event.
+    routing_finished: Arc<AtomicBool>,
     message_ids: Arc<MessageIds>,
 }
 
@@ -66,20 +87,78 @@ struct MessageIds {
 }
 
 impl AppState {
-    pub fn new(pipeline: Pipeline, queue: Arc<SqliteQueue>) -> AppState {
+    /// `admin_token` is used when the pipeline's configuration names none.
+    pub fn new(pipeline: Pipeline, queue: Arc<SqliteQueue>, admin_token: Secret) -> AppState {
         AppState {
-            pipeline: Arc::new(pipeline),
+            pipeline: Arc::new(RwLock::new(Arc::new(pipeline))),
             queue,
-            ingest: Arc::new(IngestConfig::default()),
             appended: Arc::new(Notify::new()),
             routed: Arc::new(Notify::new()),
-            mapping_failures: Arc::new(AtomicU64::new(0)),
+            metrics: Arc::new(Metrics::new()),
+            recent: Arc::new(RecentRequests::default()),
+            generated_admin_token: Arc::new(admin_token),
+            stopping: Arc::new(AtomicBool::new(false)),
+            draining: Arc::new(AtomicBool::new(false)),
+            routing_finished: Arc::new(AtomicBool::new(false)),
             message_ids: Arc::new(MessageIds {
                 prefix: format!("ampline-{:x}", now_ms()),
                 next: AtomicU64::new(0),
             }),
         }
     }
+
+    /// The pipeline in force now.
+    pub fn pipeline(&self) -> Arc<Pipeline> {
+        Arc::clone(&self.pipeline.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Puts a new pipeline in force; events already routed keep what the old one made.
+    pub fn replace_pipeline(&self, pipeline: Pipeline) {
+        *self
+            .pipeline
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(pipeline);
+    }
+
+    /// Whether `token` is the admin token, compared in constant time.
+    pub fn is_admin_token(&self, token: &str) -> bool {
+        let pipeline = self.pipeline();
+        let expected = pipeline
+            .admin_token
+            .as_ref()
+            .unwrap_or(&self.generated_admin_token);
+        constant_time_eq(expected.expose().as_bytes(), token.as_bytes())
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+
+    /// Starts shutdown: readiness fails so load balancers stop sending.
+    pub fn begin_shutdown(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    pub(crate) fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
+    }
+
+    /// Draining, and the router has routed everything: nothing new can become due now.
+    pub(crate) fn is_drained_of_events(&self) -> bool {
+        self.routing_finished.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn finish_routing(&self) {
+        self.routing_finished.store(true, Ordering::SeqCst);
+        self.routed.notify_one();
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -97,41 +176,49 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Starts the router and sender tasks on the current runtime.
-pub fn spawn_workers(state: &AppState, options: SenderOptions) -> Vec<JoinHandle<()>> {
-    vec![
-        tokio::spawn(router::run_router(state.clone())),
-        tokio::spawn(sender::run_sender(state.clone(), Arc::new(options))),
-    ]
+/// The router and sender tasks, running on the current runtime.
+pub struct Workers {
+    router: JoinHandle<()>,
+    sender: JoinHandle<()>,
 }
 
-/// Opens the queue in `data_dir`, starts the workers and serves the tracking API on `listen`
-/// until the listener fails.
-pub async fn serve(
-    config: Config,
-    data_dir: &Path,
-    listen: SocketAddr,
-    options: SenderOptions,
-) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let pipeline = config.compile(&|var| std::env::var(var).ok())?;
-    let dir = data_dir.to_owned();
-    let queue = tokio::task::spawn_blocking(move || {
-        SqliteQueue::open(&dir, ampline_queue::QueueOptions::default())
-    })
-    .await??;
-    let state = AppState::new(pipeline, Arc::new(queue));
-    let workers = spawn_workers(&state, options);
-    let listener = tokio::net::TcpListener::bind(listen).await?;
-    tracing::info!(address = %listener.local_addr()?, "ampline serve listening");
-    let served = axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .await;
-    for worker in workers {
-        worker.abort();
+/// Starts the router and sender tasks on the current runtime.
+pub fn spawn_workers(state: &AppState, options: SenderOptions) -> Workers {
+    Workers {
+        router: tokio::spawn(router::run_router(state.clone())),
+        sender: tokio::spawn(sender::run_sender(state.clone(), Arc::new(options))),
     }
-    Ok(served?)
+}
+
+impl Workers {
+    /// Once ingest has stopped: waits for the router to route every accepted event and for the
+    /// sender to send what is due, at most `grace`; then stops them. Whatever was not sent stays
+    /// in the queue for the next start (leases are not durable, so it is due again).
+    pub async fn drain(self, state: &AppState, grace: std::time::Duration) {
+        state.stopping.store(true, Ordering::SeqCst);
+        state.draining.store(true, Ordering::SeqCst);
+        state.appended.notify_one();
+        state.routed.notify_one();
+        let deadline = tokio::time::Instant::now() + grace;
+        let mut router = self.router;
+        let mut sender = self.sender;
+        if tokio::time::timeout_at(deadline, &mut router)
+            .await
+            .is_err()
+        {
+            tracing::warn!("shutdown: routing did not finish in time");
+            router.abort();
+        }
+        if tokio::time::timeout_at(deadline, &mut sender)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "shutdown: sending did not finish in time; the rest is sent on the next start"
+            );
+            sender.abort();
+        }
+    }
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -180,16 +267,17 @@ async fn track(State(state): State<AppState>, request: Request) -> Response {
             cors,
         );
     };
-    let limit = state.ingest.limits.max_request_bytes;
+    let limit = state.pipeline().ingest.limits.max_request_bytes;
     // One byte over the limit is enough for decode_request to refuse the body as too large.
     let bytes = match axum::body::to_bytes(body, limit.saturating_add(1)).await {
         Ok(bytes) => bytes,
         Err(_) => {
+            state.metrics.count_rejected("request_too_large");
             return with_headers(
                 StatusCode::BAD_REQUEST,
                 r#"{"success":false,"code":"request_too_large"}"#.to_owned(),
                 cors,
-            )
+            );
         }
     };
     let peer = parts
@@ -209,9 +297,12 @@ async fn track(State(state): State<AppState>, request: Request) -> Response {
         (!all.is_empty()).then(|| all.join(","))
     };
     let appended = Arc::clone(&state.appended);
+    let started = Instant::now();
+    let metrics = Arc::clone(&state.metrics);
     let outcome = tokio::task::spawn_blocking(move || {
         let received_at_ms = now_ms();
-        let lookup = |key: &str| state.pipeline.source_for_key(key);
+        let pipeline = state.pipeline();
+        let lookup = |key: &str| pipeline.source_for_key(key);
         let new_id = || {
             let n = state.message_ids.next.fetch_add(1, Ordering::Relaxed);
             format!("{}-{n}", state.message_ids.prefix)
@@ -226,19 +317,26 @@ async fn track(State(state): State<AppState>, request: Request) -> Response {
                 peer,
             },
             &IngestContext {
-                config: &state.ingest,
+                config: &pipeline.ingest,
                 lookup_source: &lookup,
                 new_message_id: &new_id,
                 received_at_ms,
             },
         );
+        let reject = |code: &str| state.metrics.count_rejected(code);
         match decoded {
-            Err(rejection) => (
-                StatusCode::from_u16(rejection.status).unwrap_or(StatusCode::BAD_REQUEST),
-                rejection.body_string(),
-            ),
+            Err(rejection) => {
+                reject(rejection.code);
+                (
+                    StatusCode::from_u16(rejection.status).unwrap_or(StatusCode::BAD_REQUEST),
+                    rejection.body_string(),
+                )
+            }
             Ok(Ingested::MetricsDiscarded) => (StatusCode::OK, success_body().to_string()),
             Ok(Ingested::Events(accepted)) => {
+                for rejected in &accepted.rejected {
+                    reject(rejected.code);
+                }
                 let answer = accepted.response_body().to_string();
                 let events: Vec<NewEvent> = accepted
                     .messages
@@ -258,10 +356,21 @@ async fn track(State(state): State<AppState>, request: Request) -> Response {
                 if events.is_empty() {
                     return (StatusCode::OK, answer);
                 }
+                let count = events.len() as u64;
                 match state.queue.append(events) {
-                    Ok(_) => (StatusCode::OK, answer),
+                    Ok(_) => {
+                        state
+                            .metrics
+                            .received
+                            .get_or_create(&SourceLabel {
+                                source: accepted.source.clone(),
+                            })
+                            .inc_by(count);
+                        (StatusCode::OK, answer)
+                    }
                     Err(error) => {
                         tracing::error!(%error, "queue append failed; answering 503");
+                        reject("queue_unavailable");
                         (
                             StatusCode::SERVICE_UNAVAILABLE,
                             r#"{"success":false,"code":"queue_unavailable"}"#.to_owned(),
@@ -272,6 +381,9 @@ async fn track(State(state): State<AppState>, request: Request) -> Response {
         }
     })
     .await;
+    metrics
+        .ingest_seconds
+        .observe(started.elapsed().as_secs_f64());
     match outcome {
         Ok((status, body)) => {
             if status == StatusCode::OK {

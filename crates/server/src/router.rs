@@ -1,10 +1,12 @@
 //! The router task: unrouted events → delivery items, committed atomically with the events'
 //! routed mark so a crash neither loses nor duplicates deliveries.
 
-use crate::routing::route_event;
+use crate::metrics::{MappingLabel, ReasonLabel};
+use crate::routing::{route_event, Routed};
 use crate::{now_ms, AppState};
 use ampline_queue::{NewDelivery, Queue};
 use ampline_useragent::UserAgentCache;
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// Events routed per transaction.
@@ -37,6 +39,11 @@ pub async fn run_router(state: AppState) {
             }
         };
         match routed {
+            // Ingest has stopped before shutdown begins, so nothing more can arrive.
+            Ok(0) if state.is_draining() => {
+                state.finish_routing();
+                return;
+            }
             Ok(0) => {
                 let _ = tokio::time::timeout(IDLE_POLL, appended).await;
             }
@@ -56,8 +63,10 @@ fn route_once(state: &AppState, cache: &mut UserAgentCache) -> ampline_queue::Re
         return Ok(0);
     }
     let now = now_ms();
+    let pipeline = state.pipeline();
     let mut ids = Vec::with_capacity(events.len());
     let mut deliveries = Vec::new();
+    let mut tally = Tally::default();
     for event in &events {
         ids.push(event.id);
         let body: serde_json::Value = match serde_json::from_slice(&event.body) {
@@ -67,11 +76,8 @@ fn route_once(state: &AppState, cache: &mut UserAgentCache) -> ampline_queue::Re
                 continue;
             }
         };
-        let routed = route_event(&state.pipeline, &body, &event.message_id, Some(cache));
-        let failures = u64::try_from(routed.failures.len()).unwrap_or(u64::MAX);
-        state
-            .mapping_failures
-            .fetch_add(failures, std::sync::atomic::Ordering::Relaxed);
+        let routed = route_event(&pipeline, &body, &event.message_id, Some(cache));
+        tally.add(&routed);
         for failure in routed.failures {
             tracing::warn!(
                 event = event.id.0,
@@ -91,5 +97,57 @@ fn route_once(state: &AppState, cache: &mut UserAgentCache) -> ampline_queue::Re
         }));
     }
     state.queue.commit_routing(&ids, deliveries)?;
+    tally.publish(state);
     Ok(events.len())
+}
+
+/// Routing counts of one batch, published to the metrics once the batch is committed.
+#[derive(Default)]
+struct Tally {
+    by_integrations: u64,
+    unmatched: u64,
+    matched: HashMap<String, u64>,
+    refused: HashMap<String, u64>,
+}
+
+impl Tally {
+    fn add(&mut self, routed: &Routed) {
+        if routed.filtered_by_integrations {
+            self.by_integrations += 1;
+        } else if routed.matched.is_empty() {
+            self.unmatched += 1;
+        }
+        for name in &routed.matched {
+            *self.matched.entry(name.clone()).or_default() += 1;
+        }
+        for failure in &routed.failures {
+            *self.refused.entry(failure.mapping.clone()).or_default() += 1;
+        }
+    }
+
+    fn publish(self, state: &AppState) {
+        let metrics = &state.metrics;
+        for (reason, count) in [
+            ("integrations", self.by_integrations),
+            ("no_matching_mapping", self.unmatched),
+        ] {
+            if count > 0 {
+                metrics
+                    .filtered
+                    .get_or_create(&ReasonLabel {
+                        reason: reason.to_owned(),
+                    })
+                    .inc_by(count);
+            }
+        }
+        for (mapping, count) in self.matched {
+            metrics
+                .matched
+                .get_or_create(&MappingLabel { mapping })
+                .inc_by(count);
+        }
+        for (mapping, count) in self.refused {
+            metrics.count_failed(&mapping, "mapping_refused", count);
+        }
+    }
 }

@@ -7,6 +7,7 @@
 
 use crate::config::Pipeline;
 use ampline_amplitude::{Body, Request};
+use ampline_ingest::routes_to_amplitude;
 use ampline_useragent::UserAgentCache;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -57,9 +58,14 @@ pub struct RouteFailure {
 pub struct Routed {
     pub items: Vec<Item>,
     pub failures: Vec<RouteFailure>,
+    /// Names of the mappings whose trigger matched, in pipeline order.
+    pub matched: Vec<String>,
+    /// The event's `integrations` object excluded Amplitude (Actions); no mapping ran.
+    pub filtered_by_integrations: bool,
 }
 
-/// Runs `event` through every enabled mapping whose trigger matches it.
+/// Runs `event` through every enabled mapping whose trigger matches it, unless its
+/// `integrations` object excludes the destination.
 pub fn route_event(
     pipeline: &Pipeline,
     event: &Value,
@@ -67,18 +73,24 @@ pub fn route_event(
     mut user_agents: Option<&mut UserAgentCache>,
 ) -> Routed {
     let mut routed = Routed::default();
+    if !routes_to_amplitude(event) {
+        routed.filtered_by_integrations = true;
+        return routed;
+    }
     for mapping in &pipeline.mappings {
         if !mapping.trigger.matches(event) {
             continue;
         }
+        routed.matched.push(mapping.name.clone());
         match mapping
             .action
             .run(event, &pipeline.settings, user_agents.as_deref_mut())
         {
             Ok(requests) => {
                 let mut index = 0;
+                let insert_ids = pipeline.derive_insert_ids.then_some(message_id);
                 for request in requests {
-                    split_request(request, &mapping.name, message_id, &mut index, &mut routed);
+                    split_request(request, &mapping.name, insert_ids, &mut index, &mut routed);
                 }
             }
             Err(error) => routed.failures.push(RouteFailure {
@@ -90,10 +102,11 @@ pub fn route_event(
     routed
 }
 
+/// `derive_from`: the message id to derive missing `insert_id`s from, or `None` to leave them.
 fn split_request(
     request: Request,
     mapping: &str,
-    message_id: &str,
+    derive_from: Option<&str>,
     index: &mut usize,
     routed: &mut Routed,
 ) {
@@ -112,7 +125,7 @@ fn split_request(
                 options,
             };
             for mut event in events {
-                if let Value::Object(map) = &mut event {
+                if let (Value::Object(map), Some(message_id)) = (&mut event, derive_from) {
                     let has_id = map
                         .get("insert_id")
                         .is_some_and(|id| !id.is_null() && id.as_str() != Some(""));

@@ -6,6 +6,8 @@
 //! so every re-send of an item is byte-identical and its `insert_id` lets Amplitude drop
 //! duplicates.
 
+use crate::metrics::{reason_label, EndpointLabel, MappingLabel, RequestLabel};
+use crate::recent::{RecentRequest, MAX_BODY_CHARS};
 use crate::routing::BatchKey;
 use crate::{now_ms, AppState};
 use ampline_amplitude::{Body, ContentType};
@@ -31,6 +33,9 @@ pub struct SenderOptions {
     /// How long the sender waits after a wake-up so items of several events share a request.
     pub linger: Duration,
     pub request_timeout: Duration,
+    /// Gzip `/2/httpapi` and `/batch` bodies (Amplitude's own SDKs do; the form endpoints are
+    /// left plain because gzip there is not documented).
+    pub gzip: bool,
 }
 
 impl Default for SenderOptions {
@@ -43,6 +48,7 @@ impl Default for SenderOptions {
             throttle_hold: Duration::from_secs(30),
             linger: Duration::from_millis(50),
             request_timeout: Duration::from_secs(30),
+            gzip: true,
         }
     }
 }
@@ -80,7 +86,7 @@ pub fn limits_for(url: &str) -> EndpointLimits {
     }
 }
 
-fn url_path(url: &str) -> &str {
+pub fn url_path(url: &str) -> &str {
     let after_scheme = url
         .find("://")
         .map_or(url, |i| url.get(i + 3..).unwrap_or(""));
@@ -172,10 +178,13 @@ pub async fn run_sender(state: AppState, options: Arc<SenderOptions>) {
             }
         };
         if keys.is_empty() {
+            if state.is_drained_of_events() {
+                return;
+            }
             let wait = next_due
                 .map(|at| Duration::from_millis(u64::try_from(at - now).unwrap_or(0)))
                 .map_or(IDLE_POLL, |wait| wait.min(IDLE_POLL));
-            if tokio::time::timeout(wait, routed).await.is_ok() {
+            if tokio::time::timeout(wait, routed).await.is_ok() && !state.is_draining() {
                 tokio::time::sleep(options.linger).await;
             }
             continue;
@@ -205,8 +214,8 @@ struct SendContext {
 
 /// How one request's deliveries are settled.
 enum Settle {
-    Ack(Vec<DeliveryId>),
-    Fail(Vec<DeliveryId>, String),
+    Ack(Vec<Delivery>),
+    Fail(Vec<Delivery>, String),
     Retry(Vec<Delivery>, String),
     Hold(Vec<String>, i64),
     Release(Vec<DeliveryId>),
@@ -239,8 +248,7 @@ impl SendContext {
                 .blocking(move |q| q.lease_due(Some(&leased_key), now_ms(), 10_000))
                 .await
             {
-                let ids = leased.iter().map(|d| d.id).collect();
-                self.settle(Settle::Fail(ids, "unreadable batch key".to_owned()))
+                self.settle(Settle::Fail(leased, "unreadable batch key".to_owned()))
                     .await;
             }
             return;
@@ -266,11 +274,27 @@ impl SendContext {
 
     async fn settle(&self, settle: Settle) {
         let now = now_ms();
+        let metrics = &self.state.metrics;
         match settle {
-            Settle::Ack(ids) if !ids.is_empty() => {
+            Settle::Ack(deliveries) if !deliveries.is_empty() => {
+                for (mapping, count) in by_mapping(&deliveries) {
+                    metrics
+                        .delivered
+                        .get_or_create(&MappingLabel { mapping })
+                        .inc_by(count);
+                }
+                for delivery in &deliveries {
+                    let age_ms = now.saturating_sub(delivery.received_at_ms).max(0);
+                    metrics.delivery_seconds.observe(age_ms as f64 / 1000.0);
+                }
+                let ids = ids_of(&deliveries);
                 self.blocking(move |q| q.ack_delivered(&ids)).await;
             }
-            Settle::Fail(ids, reason) if !ids.is_empty() => {
+            Settle::Fail(deliveries, reason) if !deliveries.is_empty() => {
+                for (mapping, count) in by_mapping(&deliveries) {
+                    metrics.count_failed(&mapping, reason_label(&reason), count);
+                }
+                let ids = ids_of(&deliveries);
                 self.blocking(move |q| q.fail(&ids, &reason, now)).await;
             }
             Settle::Release(ids) if !ids.is_empty() => {
@@ -287,8 +311,17 @@ impl SendContext {
                     .partition(|d| now.saturating_sub(d.received_at_ms) >= window);
                 let attempts = retry.iter().map(|d| d.attempts).max().unwrap_or(0);
                 let next_at = now.saturating_add(self.backoff_ms(attempts));
-                let expired_ids: Vec<DeliveryId> = expired.iter().map(|d| d.id).collect();
-                let retry_ids: Vec<DeliveryId> = retry.iter().map(|d| d.id).collect();
+                let expired_ids = ids_of(&expired);
+                let retry_ids = ids_of(&retry);
+                for (mapping, count) in by_mapping(&expired) {
+                    metrics.count_failed(&mapping, "retry_window_exceeded", count);
+                }
+                for (mapping, count) in by_mapping(&retry) {
+                    metrics
+                        .retried
+                        .get_or_create(&MappingLabel { mapping })
+                        .inc_by(count);
+                }
                 if !expired_ids.is_empty() {
                     tracing::warn!(
                         count = expired_ids.len(),
@@ -329,24 +362,62 @@ impl SendContext {
         round: usize,
         work: &mut VecDeque<(Vec<Delivery>, usize)>,
     ) -> Vec<Settle> {
+        let endpoint = url_path(&key.url).to_owned();
+        let (recorded_body, truncated) = redacted_body(key, &chunk);
+        let mut record = RecentRequest {
+            at_ms: now_ms(),
+            endpoint: endpoint.clone(),
+            dry_run: false,
+            status: None,
+            items: chunk.len(),
+            mappings: by_mapping(&chunk).into_iter().map(|(m, _)| m).collect(),
+            outcome: String::new(),
+            body: recorded_body,
+            body_truncated: truncated,
+        };
+        if self.state.pipeline().dry_run {
+            tracing::info!(endpoint = %endpoint, items = chunk.len(), "dry run: request recorded, not sent");
+            record.dry_run = true;
+            record.outcome = "dry run: recorded, not sent".to_owned();
+            self.state.recent.record(record);
+            self.count_request(&endpoint, "dry_run");
+            return vec![Settle::Ack(chunk)];
+        }
         let (content_type, body) = build_body(key, &chunk);
         let url = target_url(&key.url, self.options.base_url.as_deref());
-        let sent = self
+        let mut request = self
             .client
             .post(&url)
-            .header("content-type", content_type.header())
-            .body(body)
-            .send()
-            .await;
+            .header("content-type", content_type.header());
+        request = match (self.options.gzip, content_type) {
+            (true, ContentType::Json) => match gzip(body.as_bytes()) {
+                Ok(compressed) => request.header("content-encoding", "gzip").body(compressed),
+                Err(_) => request.body(body),
+            },
+            _ => request.body(body),
+        };
+        let started = std::time::Instant::now();
+        let sent = request.send().await;
+        self.state
+            .metrics
+            .request_seconds
+            .get_or_create(&EndpointLabel {
+                endpoint: endpoint.clone(),
+            })
+            .observe(started.elapsed().as_secs_f64());
         let response = match sent {
             Ok(response) => response,
             Err(error) => {
                 let error = error.without_url().to_string();
-                tracing::warn!(url = %url_path(&key.url), %error, "request failed; will retry");
+                tracing::warn!(url = %endpoint, %error, "request failed; will retry");
+                self.count_request(&endpoint, "error");
+                record.outcome = format!("no answer: {error}");
+                self.state.recent.record(record);
                 return vec![Settle::Retry(chunk, format!("request failed: {error}"))];
             }
         };
         let status = response.status().as_u16();
+        self.count_request(&endpoint, &status.to_string());
         let retry_after_ms = response
             .headers()
             .get("retry-after")
@@ -355,15 +426,19 @@ impl SendContext {
             .map(|seconds| seconds.saturating_mul(1000));
         let text = response.text().await.unwrap_or_default();
         let json: Option<Value> = serde_json::from_str(&text).ok();
+        record.status = Some(status);
+        record.outcome = if (200..300).contains(&status) {
+            "accepted".to_owned()
+        } else {
+            short(&text)
+        };
+        self.state.recent.record(record);
         let ids = |deliveries: &[Delivery]| deliveries.iter().map(|d| d.id).collect::<Vec<_>>();
         match status {
-            200..=299 => vec![Settle::Ack(ids(&chunk))],
+            200..=299 => vec![Settle::Ack(chunk)],
             413 => {
                 if chunk.len() <= 1 {
-                    vec![Settle::Fail(
-                        ids(&chunk),
-                        "413 payload too large".to_owned(),
-                    )]
+                    vec![Settle::Fail(chunk, "413 payload too large".to_owned())]
                 } else {
                     let mut first = chunk;
                     let second = first.split_off(first.len() / 2);
@@ -411,12 +486,20 @@ impl SendContext {
             }
             _ => {
                 tracing::error!(status, body = %short(&text), "request refused; deliveries failed");
-                vec![Settle::Fail(
-                    ids(&chunk),
-                    format!("{status}: {}", short(&text)),
-                )]
+                vec![Settle::Fail(chunk, format!("{status}: {}", short(&text)))]
             }
         }
+    }
+
+    fn count_request(&self, endpoint: &str, status: &str) {
+        self.state
+            .metrics
+            .requests
+            .get_or_create(&RequestLabel {
+                endpoint: endpoint.to_owned(),
+                status: status.to_owned(),
+            })
+            .inc();
     }
 
     fn settle_400(
@@ -428,7 +511,6 @@ impl SendContext {
         text: &str,
         work: &mut VecDeque<(Vec<Delivery>, usize)>,
     ) -> Vec<Settle> {
-        let all: Vec<DeliveryId> = chunk.iter().map(|d| d.id).collect();
         let error = json
             .and_then(|j| j.get("error"))
             .and_then(Value::as_str)
@@ -444,26 +526,29 @@ impl SendContext {
             } else {
                 format!("400: {}", short(text))
             };
-            tracing::error!(url = %url_path(&key.url), count = all.len(), %reason, "Amplitude refused the whole request; deliveries failed (check the destination configuration)");
-            return vec![Settle::Fail(all, reason)];
+            tracing::error!(url = %url_path(&key.url), count = chunk.len(), %reason, "Amplitude refused the whole request; deliveries failed (check the destination configuration)");
+            return vec![Settle::Fail(chunk, reason)];
         }
         let bad = failing_indexes(json);
-        let mut failed: Vec<(DeliveryId, String)> = Vec::new();
+        if !chunk
+            .iter()
+            .enumerate()
+            .any(|(index, _)| bad.iter().any(|(i, _)| *i == index))
+        {
+            tracing::error!(body = %short(text), "400 without usable indexes; deliveries failed");
+            return vec![Settle::Fail(chunk, format!("400: {}", short(text)))];
+        }
+        let mut settles = Vec::new();
         let mut rest = Vec::new();
         for (index, delivery) in chunk.into_iter().enumerate() {
             match bad.iter().find(|(i, _)| *i == index) {
-                Some((_, field)) => failed.push((delivery.id, format!("400 {error}: {field}"))),
+                Some((_, field)) => settles.push(Settle::Fail(
+                    vec![delivery],
+                    format!("400 {error}: {field}"),
+                )),
                 None => rest.push(delivery),
             }
         }
-        if failed.is_empty() {
-            tracing::error!(body = %short(text), "400 without usable indexes; deliveries failed");
-            return vec![Settle::Fail(all, format!("400: {}", short(text)))];
-        }
-        let mut settles: Vec<Settle> = failed
-            .into_iter()
-            .map(|(id, reason)| Settle::Fail(vec![id], reason))
-            .collect();
         if !rest.is_empty() {
             if round >= MAX_RESEND_ROUNDS {
                 settles.push(Settle::Retry(rest, format!("400: {}", short(text))));
@@ -473,6 +558,51 @@ impl SendContext {
         }
         settles
     }
+}
+
+/// The body as sent, with the API key replaced, holding as many whole items as fit in
+/// [`MAX_BODY_CHARS`]; `true` when items were left out.
+fn redacted_body(key: &BatchKey, chunk: &[Delivery]) -> (String, bool) {
+    let mut size = 0;
+    let kept = chunk
+        .iter()
+        .take_while(|delivery| {
+            size += delivery.payload.len() + 1;
+            size < MAX_BODY_CHARS
+        })
+        .count();
+    let redacted = BatchKey {
+        api_key: "<redacted>".to_owned(),
+        ..key.clone()
+    };
+    let (_, body) = build_body(&redacted, chunk.get(..kept).unwrap_or_default());
+    (body, kept < chunk.len())
+}
+
+fn gzip(body: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(body.len() / 4),
+        flate2::Compression::fast(),
+    );
+    encoder.write_all(body)?;
+    encoder.finish()
+}
+
+fn ids_of(deliveries: &[Delivery]) -> Vec<DeliveryId> {
+    deliveries.iter().map(|d| d.id).collect()
+}
+
+/// How many of `deliveries` each mapping has, in first-seen order.
+fn by_mapping(deliveries: &[Delivery]) -> Vec<(String, u64)> {
+    let mut counts: Vec<(String, u64)> = Vec::new();
+    for delivery in deliveries {
+        match counts.iter_mut().find(|(m, _)| *m == delivery.mapping) {
+            Some((_, count)) => *count += 1,
+            None => counts.push((delivery.mapping.clone(), 1)),
+        }
+    }
+    counts
 }
 
 /// Splits leased deliveries into requests that fit the endpoint's byte limit.

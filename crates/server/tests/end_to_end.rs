@@ -1,100 +1,16 @@
 //! `ampline serve` end to end over loopback: Segment clients → server → queue → router →
 //! sender → the in-process mock Amplitude.
 
+mod common;
+
 use ampline_mock_amplitude::{
-    Config as MockConfig, FaultRule, MockAmplitude, MockHandle, Project, RecordFilter,
+    Config as MockConfig, FaultRule, MockAmplitude, Project, RecordFilter,
 };
-use ampline_queue::{Queue, SqliteQueue};
-use ampline_server::{app, spawn_workers, AppState, Config, SenderOptions};
+use ampline_queue::Queue;
+use ampline_server::{spawn_workers, SenderOptions};
+use common::*;
 use serde_json::{json, Value};
-use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-const CONFIG: &str = r#"
-[[sources]]
-name = "web"
-write_key = "WK"
-
-[destination]
-api_key = "KEY"
-"#;
-
-struct Server {
-    state: AppState,
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-async fn start_server() -> Result<Server, Box<dyn std::error::Error>> {
-    start_server_with(CONFIG).await
-}
-
-async fn start_server_with(config: &str) -> Result<Server, Box<dyn std::error::Error>> {
-    let dir = tempfile::tempdir()?;
-    let pipeline = Config::from_toml(config)?.compile(&|_| None)?;
-    let queue = SqliteQueue::open(dir.path(), ampline_queue::QueueOptions::default())?;
-    let state = AppState::new(pipeline, Arc::new(queue));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}", listener.local_addr()?);
-    let router = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    Ok(Server {
-        state,
-        url,
-        _dir: dir,
-    })
-}
-
-fn sender_options(mock: &MockHandle) -> SenderOptions {
-    SenderOptions {
-        base_url: Some(mock.base_url()),
-        base_backoff: Duration::from_millis(50),
-        max_backoff: Duration::from_millis(200),
-        linger: Duration::from_millis(20),
-        ..SenderOptions::default()
-    }
-}
-
-async fn start_mock() -> Result<MockHandle, std::io::Error> {
-    MockAmplitude::start(MockConfig::with_projects([Project::new("prod", "KEY")])).await
-}
-
-fn track(user: &str, message_id: &str, event: &str) -> Value {
-    json!({"type": "track", "event": event, "userId": user, "anonymousId": format!("anon-{user}"),
-           "messageId": message_id, "properties": {"plan": "pro", "n": 1},
-           "timestamp": "2026-01-02T03:04:05.678Z"})
-}
-
-async fn post_batch(
-    server: &Server,
-    batch: Vec<Value>,
-) -> Result<reqwest::Response, reqwest::Error> {
-    reqwest::Client::new()
-        .post(format!("{}/v1/batch", server.url))
-        .header("content-type", "text/plain")
-        .body(json!({"writeKey": "WK", "batch": batch}).to_string())
-        .send()
-        .await
-}
-
-/// Waits until `check` holds or 15 s pass (a deadline for a failing test, not a measurement).
-async fn eventually(mut check: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while Instant::now() < deadline {
-        if check() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    check()
-}
-
-fn stats(server: &Server) -> ampline_queue::Stats {
-    server.state.queue.stats().unwrap_or_default()
-}
+use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_events_reach_amplitude_once_with_segment_payloads() -> TestResult {
@@ -336,12 +252,12 @@ async fn events_refused_by_a_mapping_are_counted() -> TestResult {
         200
     );
     assert!(eventually(|| stats(&server).counters.routed == 1).await);
-    assert_eq!(
-        server
-            .state
-            .mapping_failures
-            .load(std::sync::atomic::Ordering::Relaxed),
-        1
+    let metrics = server.state.metrics.render(&stats(&server), 0);
+    assert!(
+        metrics.contains(
+            "ampline_failed_items_total{mapping=\"no type\",reason=\"mapping_refused\"} 1\n"
+        ),
+        "{metrics}"
     );
     assert_eq!(stats(&server).pending_deliveries, 0);
     Ok(())

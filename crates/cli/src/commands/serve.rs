@@ -1,24 +1,31 @@
 //! `ampline serve` and `ampline validate`: run the router, or check its configuration.
 
-use ampline_server::{Config, SenderOptions};
-use anyhow::Context as _;
+use ampline_server::{run::read_config, ServeOptions};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(clap::Args)]
 pub struct ServeArgs {
-    /// The configuration (TOML: sources, destination, mappings); see README.
+    /// The configuration (TOML: sources, destination, mappings, [server], [delivery]); see
+    /// README. Without one: a generated write key, the presets, dry run.
     #[arg(long)]
-    config: PathBuf,
+    config: Option<PathBuf>,
     /// Where the durable queue lives (created if missing).
     #[arg(long, default_value = "ampline-data")]
     data_dir: PathBuf,
     /// Address of Segment's tracking API.
     #[arg(long, default_value = "127.0.0.1:8088")]
     listen: SocketAddr,
+    /// Address of the admin API (health, metrics, failed items, last requests).
+    #[arg(long, default_value = "127.0.0.1:8089")]
+    admin_listen: SocketAddr,
     /// Send to this base URL instead of Amplitude's hosts (e.g. `ampline mock-amplitude`'s).
     #[arg(long)]
     amplitude_url: Option<String>,
+    /// On SIGTERM, how long to keep sending what is due before exiting (seconds).
+    #[arg(long, default_value_t = 10)]
+    shutdown_grace_secs: u64,
 }
 
 #[derive(clap::Args)]
@@ -27,20 +34,7 @@ pub struct ValidateArgs {
     config: PathBuf,
 }
 
-fn read_config(path: &Path) -> anyhow::Result<Config> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    Config::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
-}
-
 pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
-    let config = read_config(&args.config)?;
-    std::fs::create_dir_all(&args.data_dir)
-        .with_context(|| format!("creating {}", args.data_dir.display()))?;
-    let options = SenderOptions {
-        base_url: args.amplitude_url.clone(),
-        ..SenderOptions::default()
-    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -49,21 +43,24 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
-    let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
+    let options = ServeOptions {
+        config_path: args.config.clone(),
+        data_dir: args.data_dir.clone(),
+        listen: args.listen,
+        admin_listen: args.admin_listen,
+        amplitude_url: args.amplitude_url.clone(),
+        shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
     runtime
-        .block_on(ampline_server::serve(
-            config,
-            &args.data_dir,
-            args.listen,
-            options,
-        ))
+        .block_on(ampline_server::serve(options))
         .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Reports every problem with its place, then every trigger that Segment would read
 /// differently; problems fail the command, warnings don't.
 pub fn validate(args: &ValidateArgs) -> anyhow::Result<()> {
-    let config = read_config(&args.config)?;
+    let config = read_config(&args.config).map_err(|e| anyhow::anyhow!("{e}"))?;
     let pipeline = config
         .compile(&|var| std::env::var(var).ok())
         .map_err(|errors| anyhow::anyhow!("{} is invalid:\n{errors}", args.config.display()))?;
@@ -75,8 +72,13 @@ pub fn validate(args: &ValidateArgs) -> anyhow::Result<()> {
             );
         }
     }
+    let mode = if pipeline.dry_run {
+        ", dry run: no destination api_key"
+    } else {
+        ""
+    };
     super::print_line(&format!(
-        "{}: valid ({} enabled mappings)",
+        "{}: valid ({} enabled mappings{mode})",
         args.config.display(),
         pipeline.mappings.len()
     ))
