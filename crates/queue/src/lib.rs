@@ -271,6 +271,16 @@ pub trait Queue: Send + Sync {
     /// Removes delivered deliveries. Returns how many existed.
     fn ack_delivered(&self, ids: &[DeliveryId]) -> Result<u64>;
 
+    /// Replaces the delivery `replaced` with `deliveries` of the same event (its item built
+    /// again, e.g. by a mapping that refused it before), atomically: the new deliveries take
+    /// the replaced one's event and arrival time, whatever their `event_id` says. Returns the new
+    /// ids; none when `replaced` does not exist.
+    fn replace_delivery(
+        &self,
+        replaced: DeliveryId,
+        deliveries: Vec<NewDelivery>,
+    ) -> Result<Vec<DeliveryId>>;
+
     /// Counts a failed attempt, keeps `error`, releases the lease and makes the deliveries due at
     /// `next_at_ms`. Returns how many existed.
     fn retry_later(&self, ids: &[DeliveryId], next_at_ms: i64, error: &str) -> Result<u64>;

@@ -461,6 +461,7 @@ enum Op {
         limit: usize,
     },
     Ack(Vec<DeliveryId>),
+    Replace(DeliveryId, Vec<NewDelivery>),
     RetryLater(Vec<DeliveryId>, i64, String),
     Fail(Vec<DeliveryId>, String, i64),
     Release(Vec<DeliveryId>),
@@ -483,6 +484,7 @@ impl Op {
             Op::Ack(ids) | Op::Release(ids) | Op::RetryFailedIds(ids, _) => ids.len(),
             Op::RetryLater(ids, _, _) | Op::Fail(ids, _, _) => ids.len(),
             Op::Hold(keys, _) => keys.len(),
+            Op::Replace(_, deliveries) => deliveries.len() + 1,
             Op::RetryFailedChunk(limit, _) | Op::PurgeChunk { limit, .. } => *limit,
         }
     }
@@ -594,6 +596,9 @@ fn apply(connection: &Connection, op: Op) -> Result<Reply> {
             Ok(Reply::Count(changed))
         }
         Op::Fail(ids, reason, now_ms) => fail(connection, &ids, &reason, now_ms).map(Reply::Count),
+        Op::Replace(replaced, deliveries) => {
+            replace_delivery(connection, replaced, deliveries).map(Reply::DeliveryIds)
+        }
         Op::Release(ids) => for_each_id(
             connection,
             "UPDATE deliveries SET leased = 0 WHERE id = ?1 AND leased = 1",
@@ -755,6 +760,43 @@ fn commit_routing(
         "unmatched",
         listed.len().saturating_sub(with_delivery.len()) as u64,
     )?;
+    Ok(ids)
+}
+
+fn replace_delivery(
+    connection: &Connection,
+    replaced: DeliveryId,
+    deliveries: Vec<NewDelivery>,
+) -> Result<Vec<DeliveryId>> {
+    let mut insert = connection
+        .prepare_cached(
+            "INSERT INTO deliveries (event_id, mapping, batch_key, throttle_key, payload, \
+             received_at_ms, due_at_ms) \
+             SELECT event_id, ?2, ?3, ?4, ?5, received_at_ms, ?6 FROM deliveries WHERE id = ?1",
+        )
+        .map_err(storage)?;
+    let mut ids = Vec::with_capacity(deliveries.len());
+    for delivery in deliveries {
+        let inserted = insert
+            .execute(params![
+                replaced.0,
+                delivery.mapping,
+                delivery.batch_key,
+                delivery.throttle_key,
+                delivery.payload,
+                delivery.due_at_ms
+            ])
+            .map_err(storage)?;
+        if inserted == 0 {
+            return Ok(Vec::new());
+        }
+        ids.push(DeliveryId(connection.last_insert_rowid()));
+    }
+    connection
+        .prepare_cached("DELETE FROM deliveries WHERE id = ?1")
+        .map_err(storage)?
+        .execute([replaced.0])
+        .map_err(storage)?;
     Ok(ids)
 }
 
@@ -950,6 +992,17 @@ impl Queue for SqliteQueue {
 
     fn ack_delivered(&self, ids: &[DeliveryId]) -> Result<u64> {
         self.count_write(ids.is_empty(), || Op::Ack(ids.to_vec()))
+    }
+
+    fn replace_delivery(
+        &self,
+        replaced: DeliveryId,
+        deliveries: Vec<NewDelivery>,
+    ) -> Result<Vec<DeliveryId>> {
+        match self.write(Op::Replace(replaced, deliveries))? {
+            Reply::DeliveryIds(ids) => Ok(ids),
+            _ => Err(unexpected_reply()),
+        }
     }
 
     fn retry_later(&self, ids: &[DeliveryId], next_at_ms: i64, error: &str) -> Result<u64> {

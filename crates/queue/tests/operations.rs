@@ -314,6 +314,50 @@ fn failed_store_round_trip_keeps_id_payload_and_reason() {
 }
 
 #[test]
+fn replace_delivery_swaps_one_delivery_for_new_ones_of_the_same_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = open(&dir);
+    let ids = deliveries_due_at(&queue, "reroute", &[0, 0]);
+    let leased = queue.lease_due(None, 0, 10).unwrap();
+    let replaced = leased[0].clone();
+    let new = vec![
+        NewDelivery {
+            // Ignored: the replaced delivery's event is kept.
+            event_id: EventId(12_345),
+            mapping: "track".to_owned(),
+            batch_key: "endpoint".to_owned(),
+            throttle_key: Some("u:1".to_owned()),
+            payload: b"{\"a\":1}".to_vec(),
+            due_at_ms: 5,
+        },
+        NewDelivery {
+            payload: b"{\"a\":2}".to_vec(),
+            ..delivery(EventId(12_345), "endpoint", 5)
+        },
+    ];
+    let new_ids = queue.replace_delivery(ids[0], new).unwrap();
+    assert_eq!(new_ids.len(), 2);
+    assert!(new_ids.iter().all(|id| id > &ids[1]));
+    let due = queue.lease_due(Some("endpoint"), 5, 10).unwrap();
+    assert_eq!(ids_of(&due), new_ids);
+    for delivery in &due {
+        assert_eq!(delivery.event_id, replaced.event_id);
+        assert_eq!(delivery.received_at_ms, replaced.received_at_ms);
+    }
+    assert_eq!(due[0].payload, b"{\"a\":1}");
+    assert!(queue.lease_due(Some("reroute"), 10, 10).unwrap().is_empty());
+    let stats = queue.stats().unwrap();
+    assert_eq!(stats.pending_deliveries, 3);
+    assert_eq!(stats.counters.delivered + stats.counters.failed, 0);
+
+    let nothing = queue
+        .replace_delivery(DeliveryId(999), vec![delivery(EventId(1), "x", 0)])
+        .unwrap();
+    assert!(nothing.is_empty());
+    assert_eq!(queue.stats().unwrap().pending_deliveries, 3);
+}
+
+#[test]
 fn purge_archive_deletes_only_old_routed_events_in_chunks() {
     let dir = tempfile::tempdir().unwrap();
     let options = QueueOptions {

@@ -174,9 +174,9 @@ struct PageQuery {
 
 fn failed_json(failed: &FailedDelivery) -> Value {
     let delivery = &failed.delivery;
+    // Null for an event its mapping refused: it has no request yet, and `item` is the event.
     let endpoint = BatchKey::decode(&delivery.batch_key)
-        .map(|key| crate::sender::url_path(&key.url).to_owned())
-        .unwrap_or_default();
+        .map(|key| crate::sender::url_path(&key.url).to_owned());
     let item = serde_json::from_slice::<Value>(&delivery.payload)
         .unwrap_or_else(|_| Value::from(String::from_utf8_lossy(&delivery.payload).into_owned()));
     json!({

@@ -2,9 +2,9 @@
 //! routed mark so a crash neither loses nor duplicates deliveries.
 
 use crate::metrics::{MappingLabel, ReasonLabel};
-use crate::routing::{route_event, Routed};
+use crate::routing::{route_event, Item, Routed, REROUTE_KEY};
 use crate::{now_ms, AppState};
-use ampline_queue::{NewDelivery, Queue};
+use ampline_queue::{EventId, NewDelivery, Queue};
 use ampline_useragent::UserAgentCache;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -67,6 +67,8 @@ fn route_once(state: &AppState, cache: &mut UserAgentCache) -> ampline_queue::Re
     let mut ids = Vec::with_capacity(events.len());
     let mut deliveries = Vec::new();
     let mut tally = Tally::default();
+    // (index in `deliveries`, reason) of each refusal, failed right after the commit.
+    let mut refusals = Vec::new();
     for event in &events {
         ids.push(event.id);
         let body: serde_json::Value = match serde_json::from_slice(&event.body) {
@@ -84,21 +86,49 @@ fn route_once(state: &AppState, cache: &mut UserAgentCache) -> ampline_queue::Re
                 message_id = %event.message_id,
                 mapping = %failure.mapping,
                 reason = %failure.reason,
-                "mapping refused the event"
+                "mapping refused the event; kept in the failed store"
             );
+            refusals.push((
+                deliveries.len(),
+                format!("mapping refused: {}", failure.reason),
+            ));
+            deliveries.push(NewDelivery {
+                event_id: event.id,
+                mapping: failure.mapping,
+                batch_key: REROUTE_KEY.to_owned(),
+                throttle_key: None,
+                payload: event.body.clone(),
+                due_at_ms: now,
+            });
         }
-        deliveries.extend(routed.items.into_iter().map(|item| NewDelivery {
-            event_id: event.id,
-            mapping: item.mapping,
-            batch_key: item.batch_key.encode(),
-            throttle_key: item.throttle_key,
-            payload: item.payload.into_bytes(),
-            due_at_ms: now,
-        }));
+        deliveries.extend(
+            routed
+                .items
+                .into_iter()
+                .map(|item| new_delivery(event.id, item, now)),
+        );
     }
-    state.queue.commit_routing(&ids, deliveries)?;
+    let delivery_ids = state.queue.commit_routing(&ids, deliveries)?;
+    // A crash before this leaves the refusals pending under REROUTE_KEY, where the sender runs
+    // their mapping again: the same outcome, one step later.
+    for (index, reason) in refusals {
+        if let Some(&id) = delivery_ids.get(index) {
+            state.queue.fail(&[id], &reason, now)?;
+        }
+    }
     tally.publish(state);
     Ok(events.len())
+}
+
+pub(crate) fn new_delivery(event_id: EventId, item: Item, due_at_ms: i64) -> NewDelivery {
+    NewDelivery {
+        event_id,
+        mapping: item.mapping,
+        batch_key: item.batch_key.encode(),
+        throttle_key: item.throttle_key,
+        payload: item.payload.into_bytes(),
+        due_at_ms,
+    }
 }
 
 /// Routing counts of one batch, published to the metrics once the batch is committed.

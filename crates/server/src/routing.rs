@@ -5,12 +5,17 @@
 //! each item on its own (a 400 naming one index fails that item only). Items that can share a
 //! request carry the same batch key: the URL, the API key, the form field and the options.
 
-use crate::config::Pipeline;
+use crate::config::{CompiledMapping, Pipeline};
 use ampline_amplitude::{Body, Request};
 use ampline_ingest::routes_to_amplitude;
 use ampline_useragent::UserAgentCache;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+/// The batch key of a delivery that holds an event its mapping refused (the payload is the
+/// event). It waits in the failed store; sent back from there, the sender runs the mapping
+/// again (after a fixed configuration is reloaded) and replaces it with the items it makes.
+pub const REROUTE_KEY: &str = "reroute";
 
 /// Which requests an item may share: everything of the request except its items.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,28 +83,63 @@ pub fn route_event(
         return routed;
     }
     for mapping in &pipeline.mappings {
-        if !mapping.trigger.matches(event) {
-            continue;
-        }
-        routed.matched.push(mapping.name.clone());
-        match mapping
-            .action
-            .run(event, &pipeline.settings, user_agents.as_deref_mut())
-        {
-            Ok(requests) => {
-                let mut index = 0;
-                let insert_ids = pipeline.derive_insert_ids.then_some(message_id);
-                for request in requests {
-                    split_request(request, &mapping.name, insert_ids, &mut index, &mut routed);
-                }
-            }
-            Err(error) => routed.failures.push(RouteFailure {
-                mapping: mapping.name.clone(),
-                reason: error.to_string(),
-            }),
+        if mapping.trigger.matches(event) {
+            routed.matched.push(mapping.name.clone());
+            run_mapping(
+                pipeline,
+                mapping,
+                event,
+                message_id,
+                user_agents.as_deref_mut(),
+                &mut routed,
+            );
         }
     }
     routed
+}
+
+/// Runs `event` through `mapping` alone, trigger not consulted: the second try of an event the
+/// mapping refused before (see [`REROUTE_KEY`]).
+pub fn reroute_event(
+    pipeline: &Pipeline,
+    mapping: &CompiledMapping,
+    event: &Value,
+    message_id: &str,
+    user_agents: Option<&mut UserAgentCache>,
+) -> Routed {
+    let mut routed = Routed::default();
+    run_mapping(
+        pipeline,
+        mapping,
+        event,
+        message_id,
+        user_agents,
+        &mut routed,
+    );
+    routed
+}
+
+fn run_mapping(
+    pipeline: &Pipeline,
+    mapping: &CompiledMapping,
+    event: &Value,
+    message_id: &str,
+    user_agents: Option<&mut UserAgentCache>,
+    routed: &mut Routed,
+) {
+    match mapping.action.run(event, &pipeline.settings, user_agents) {
+        Ok(requests) => {
+            let mut index = 0;
+            let insert_ids = pipeline.derive_insert_ids.then_some(message_id);
+            for request in requests {
+                split_request(request, &mapping.name, insert_ids, &mut index, routed);
+            }
+        }
+        Err(error) => routed.failures.push(RouteFailure {
+            mapping: mapping.name.clone(),
+            reason: error.to_string(),
+        }),
+    }
 }
 
 /// `derive_from`: the message id to derive missing `insert_id`s from, or `None` to leave them.

@@ -169,9 +169,9 @@ fn announce(options: &ServeOptions, tracking: SocketAddr, admin: SocketAddr, dry
     if options.config_path.is_none() {
         println!(
             "No configuration given: one source, the Amplitude presets, dry run (nothing is sent).\n\
-             Try it:\n  curl -u \"$(cat {data_dir}/{WRITE_KEY_FILE}):\" http://{tracking}/v1/track \
+             Try it:\n  curl -su \"$(cat {data_dir}/{WRITE_KEY_FILE}):\" http://{tracking}/v1/track \
              -H 'content-type: application/json' -d '{{\"event\":\"Tried ampline\",\"userId\":\"user-1\"}}'\n\
-             Then see what would have been sent:\n  curl -H \"Authorization: Bearer $(cat {data_dir}/{ADMIN_TOKEN_FILE})\" \
+             Then see what would have been sent:\n  curl -sH \"Authorization: Bearer $(cat {data_dir}/{ADMIN_TOKEN_FILE})\" \
              http://{admin}/api/deliveries"
         );
     } else if dry_run {

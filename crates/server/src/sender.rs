@@ -8,7 +8,8 @@
 
 use crate::metrics::{reason_label, EndpointLabel, MappingLabel, RequestLabel};
 use crate::recent::{RecentRequest, MAX_BODY_CHARS};
-use crate::routing::BatchKey;
+use crate::router::new_delivery;
+use crate::routing::{reroute_event, BatchKey, REROUTE_KEY};
 use crate::{now_ms, AppState};
 use ampline_amplitude::{Body, ContentType};
 use ampline_queue::{Delivery, DeliveryId, Queue};
@@ -53,6 +54,8 @@ impl Default for SenderOptions {
     }
 }
 
+/// Refused events run through their mapping again per lease.
+const REROUTE_BATCH: usize = 500;
 /// Polling interval when nothing wakes the sender.
 const IDLE_POLL: Duration = Duration::from_millis(500);
 /// Rounds of "fail the named indexes, resend the rest" before the rest waits for a retry.
@@ -196,7 +199,11 @@ pub async fn run_sender(state: AppState, options: Arc<SenderOptions>) {
                 options: Arc::clone(&options),
                 client: client.clone(),
             };
-            sends.spawn(async move { context.send_key(key.batch_key).await });
+            if key.batch_key == REROUTE_KEY {
+                sends.spawn(async move { context.reroute().await });
+            } else {
+                sends.spawn(async move { context.send_key(key.batch_key).await });
+            }
         }
         while let Some(result) = sends.join_next().await {
             if let Err(error) = result {
@@ -236,6 +243,64 @@ impl SendContext {
             Err(error) => {
                 tracing::error!(%error, "queue task panicked");
                 None
+            }
+        }
+    }
+
+    /// Runs the mapping of each event it refused before once more (its failed item was sent
+    /// back, presumably after the mapping was fixed): the items it makes replace the event's
+    /// delivery; a refusal again returns it to the failed store.
+    async fn reroute(&self) {
+        let Some(leased) = self
+            .blocking(|q| q.lease_due(Some(REROUTE_KEY), now_ms(), REROUTE_BATCH))
+            .await
+        else {
+            return;
+        };
+        let pipeline = self.state.pipeline();
+        for delivery in leased {
+            let event: Option<Value> = serde_json::from_slice(&delivery.payload).ok();
+            let mapping = pipeline
+                .mappings
+                .iter()
+                .find(|m| m.name == delivery.mapping);
+            let outcome = match (event, mapping) {
+                (None, _) => Err("the kept event is not JSON".to_owned()),
+                (Some(_), None) => Err(format!(
+                    "mapping refused: mapping {:?} is no longer configured (or disabled)",
+                    delivery.mapping
+                )),
+                (Some(event), Some(mapping)) => {
+                    let message_id = event
+                        .get("messageId")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    let routed = reroute_event(&pipeline, mapping, &event, message_id, None);
+                    match routed.failures.into_iter().next() {
+                        Some(failure) => Err(format!("mapping refused: {}", failure.reason)),
+                        None => Ok(routed.items),
+                    }
+                }
+            };
+            match outcome {
+                Ok(items) => {
+                    let now = now_ms();
+                    let new: Vec<_> = items
+                        .into_iter()
+                        .map(|item| new_delivery(delivery.event_id, item, now))
+                        .collect();
+                    let id = delivery.id;
+                    if new.is_empty() {
+                        self.settle(Settle::Ack(vec![delivery])).await;
+                    } else if self
+                        .blocking(move |q| q.replace_delivery(id, new))
+                        .await
+                        .is_some()
+                    {
+                        self.state.routed.notify_one();
+                    }
+                }
+                Err(reason) => self.settle(Settle::Fail(vec![delivery], reason)).await,
             }
         }
     }

@@ -353,3 +353,70 @@ async fn insert_ids_are_derived_unless_turned_off() -> TestResult {
     assert!(Config::from_toml(&config).is_ok());
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_a_mapping_refuses_wait_in_the_failed_store_until_the_mapping_is_fixed() -> TestResult
+{
+    let mock = start_mock().await?;
+    let mapping = |event_type: &str| {
+        format!(
+            "{CONFIG}[[mappings]]\nname = \"strict\"\ntrigger = 'type = \"track\"'\naction = \"logEventV2\"\n\
+             mapping = {{ {event_type} user_id = {{ \"@path\" = \"$.userId\" }} }}\n"
+        )
+    };
+    // `event_type` is required and the first version leaves it out.
+    let server = start_server_with(&mapping("")).await?;
+    spawn_workers(&server.state, sender_options(&mock));
+    assert_eq!(
+        post_batch(&server, vec![track("user-1", "x1", "Clicked")])
+            .await?
+            .status(),
+        200
+    );
+    assert!(eventually(|| stats(&server).failed_deliveries == 1).await);
+    let listed: Value = admin_get(&server, "/api/failed").await?.json().await?;
+    let failed = &listed["failed"][0];
+    assert_eq!(failed["mapping"], "strict");
+    assert_eq!(failed["endpoint"], Value::Null);
+    assert_eq!(failed["item"]["messageId"], "x1", "the event is kept");
+    let reason = failed["reason"].as_str().unwrap_or("");
+    assert!(reason.starts_with("mapping refused: "), "{reason}");
+    assert!(reason.contains("event_type"), "{reason}");
+
+    // Retried before the fix: refused again, back in the failed store.
+    let all = json!({"all": true});
+    assert_eq!(
+        admin_post(&server, "/api/failed/retry", &all)
+            .await?
+            .status(),
+        200
+    );
+    assert!(eventually(|| stats(&server).counters.failed == 2).await);
+    assert_eq!(stats(&server).failed_deliveries, 1);
+
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("ampline.toml");
+    std::fs::write(&path, mapping("event_type = { \"@path\" = \"$.event\" },"))?;
+    run::reload(&server.state, &path).map_err(|e| e.to_string())?;
+    assert_eq!(
+        admin_post(&server, "/api/failed/retry", &all)
+            .await?
+            .status(),
+        200
+    );
+    assert!(eventually(|| mock.events(&RecordFilter::new()).len() == 1).await);
+    let event = &mock.events(&RecordFilter::new())[0].item;
+    assert_eq!(event["event_type"], "Clicked");
+    assert_eq!(event["user_id"], "user-1");
+    assert_eq!(
+        event["insert_id"],
+        ampline_server::routing::derived_insert_id("x1", "strict", 0)
+    );
+    assert!(
+        eventually(
+            || stats(&server).failed_deliveries == 0 && stats(&server).pending_deliveries == 0
+        )
+        .await
+    );
+    Ok(())
+}

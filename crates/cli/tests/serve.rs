@@ -1,0 +1,217 @@
+//! `ampline serve` as a process: the zero-config start (generated write key kept across restarts,
+//! presets, dry run, the curl line), `validate`, and the exit on SIGTERM.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Serve {
+    child: Child,
+    tracking: String,
+    admin: String,
+    banner: String,
+}
+
+/// Starts `ampline serve` on free ports and reads where it listens from its first line.
+fn start(data_dir: &Path, config: Option<&Path>) -> Serve {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ampline"));
+    command
+        .arg("serve")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    if let Some(config) = config {
+        command.arg("--config").arg(config);
+    }
+    let mut child = command.spawn().expect("ampline serve starts");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    // "ampline serve: tracking API on http://A, admin API on http://B"
+    let address_after = |label: &str| {
+        first
+            .split(label)
+            .nth(1)
+            .and_then(|rest| rest.split([',', '\n']).next())
+            .map(|url| url.trim_start_matches("http://").to_owned())
+            .unwrap_or_else(|| panic!("no {label} in {first:?}"))
+    };
+    let tracking = address_after("tracking API on ");
+    let admin = address_after("admin API on ");
+    let mut banner = first.clone();
+    if config.is_none() {
+        for _ in 0..4 {
+            stdout.read_line(&mut banner).unwrap();
+        }
+    }
+    Serve {
+        child,
+        tracking,
+        admin,
+        banner,
+    }
+}
+
+/// One HTTP/1.1 exchange over loopback; returns the status and the body.
+fn http(address: &str, request_head: &str, body: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    write!(
+        stream,
+        "{request_head}\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn terminate(child: &mut Child) -> std::process::ExitStatus {
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "serve did not exit on SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn zero_config_start_keeps_its_write_key_and_records_a_dry_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut serve = start(&data, None);
+    let write_key = std::fs::read_to_string(data.join("write-key")).unwrap();
+    let write_key = write_key.trim().to_owned();
+    let admin_token = std::fs::read_to_string(data.join("admin-token")).unwrap();
+    assert_eq!(write_key.len(), 32);
+    assert!(serve.banner.contains("dry run"), "{}", serve.banner);
+    assert!(serve.banner.contains("curl -u"), "{}", serve.banner);
+    assert!(
+        !serve.banner.contains(&write_key),
+        "the banner prints the write key itself: {}",
+        serve.banner
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(data.join("write-key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "the write key is readable by others");
+    }
+
+    let event =
+        format!(r#"{{"event":"Tried ampline","userId":"user-1","writeKey":"{write_key}"}}"#);
+    let head = "POST /v1/track HTTP/1.1\r\nContent-Type: text/plain";
+    assert_eq!(http(&serve.tracking, head, &event).0, 200);
+    let unknown = r#"{"event":"Tried ampline","userId":"user-1","writeKey":"wrong"}"#;
+    assert_eq!(http(&serve.tracking, head, unknown).0, 401);
+
+    let admin_head = format!(
+        "GET /api/deliveries HTTP/1.1\r\nAuthorization: Bearer {}",
+        admin_token.trim()
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let recorded = loop {
+        let (status, body) = http(&serve.admin, &admin_head, "");
+        assert_eq!(status, 200, "{body}");
+        if body.contains("Tried ampline") {
+            break body;
+        }
+        assert!(Instant::now() < deadline, "no dry-run record: {body}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(recorded.contains("\"dry_run\":true"), "{recorded}");
+    assert!(!recorded.contains(&write_key), "{recorded}");
+
+    let status = terminate(&mut serve.child);
+    assert!(status.success(), "{status:?}");
+
+    let mut again = start(&data, None);
+    let kept = std::fs::read_to_string(data.join("write-key")).unwrap();
+    assert_eq!(kept.trim(), write_key);
+    assert_eq!(http(&again.tracking, head, &event).0, 200);
+    assert!(terminate(&mut again.child).success());
+}
+
+#[test]
+fn validate_names_every_problem_and_serve_refuses_a_bad_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("ampline.toml");
+    std::fs::write(
+        &config,
+        "[[sources]]\nname = \"web\"\nwrite_key = \"WK\"\n[server]\ntrusted_proxies = [\"10.0.0.0/33\"]\n\
+         [delivery]\nlinger = \"soon\"\n",
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_ampline"))
+        .arg("validate")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("linger"), "{stderr}");
+
+    std::fs::write(
+        &config,
+        "[[sources]]\nname = \"web\"\nwrite_key = \"WK\"\n[server]\ntrusted_proxies = [\"10.0.0.0/33\"]\n",
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_ampline"))
+        .arg("validate")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("server.trusted_proxies[0]"), "{stderr}");
+
+    let served = Command::new(env!("CARGO_BIN_EXE_ampline"))
+        .arg("serve")
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .args(["--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert!(!served.status.success());
+    let stderr = String::from_utf8_lossy(&served.stderr);
+    assert!(stderr.contains("server.trusted_proxies[0]"), "{stderr}");
+
+    std::fs::write(&config, "[[sources]]\nname = \"web\"\nwrite_key = \"WK\"\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_ampline"))
+        .arg("validate")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("dry run"), "{stdout}");
+}
