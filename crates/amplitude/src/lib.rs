@@ -53,7 +53,10 @@ mod user_properties;
 
 pub use action::Action;
 pub use pipeline::{run, ActionError, CompiledAction, ErrorCode};
-pub use preset::{BrowserPlugin, Preset, PresetTarget, MAX_MAPPINGS_PER_DESTINATION};
+pub use preset::{
+    BrowserPlugin, BrowserSetting, BrowserSettingKind, Preset, PresetTarget,
+    MAX_MAPPINGS_PER_DESTINATION,
+};
 pub use request::{Body, ContentType, Method, Request};
 pub use settings::{Endpoint, Region, Secret, Settings, SettingsError};
 pub use user_properties::{merge_user_properties, referrer_operations, utm_operations};

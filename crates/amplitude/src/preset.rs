@@ -34,7 +34,108 @@ pub enum BrowserPlugin {
     SessionId,
 }
 
+/// A setting of a browser plugin, as its mapping carries it (a constant, not a directive: the
+/// browser receives it verbatim).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BrowserSetting {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub kind: BrowserSettingKind,
+    pub description: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum BrowserSettingKind {
+    /// A positive number of milliseconds.
+    Milliseconds(u64),
+    Boolean(bool),
+    Text(&'static str),
+}
+
+const SESSION_SETTINGS: [BrowserSetting; 4] = [
+    BrowserSetting {
+        key: "sessionLength",
+        label: "Session Length",
+        kind: BrowserSettingKind::Milliseconds(30 * 60 * 1000),
+        description: "Time in milliseconds to be used before considering a session stale.",
+    },
+    BrowserSetting {
+        key: "triggerSessionEvents",
+        label: "Trigger Session Events",
+        kind: BrowserSettingKind::Boolean(false),
+        description:
+            "Send a session start event when a session begins and a session end event when it ends.",
+    },
+    BrowserSetting {
+        key: "sessionStartEvent",
+        label: "Session Start Event",
+        kind: BrowserSettingKind::Text("session_started"),
+        description: "The event name of the session start event.",
+    },
+    BrowserSetting {
+        key: "sessionEndEvent",
+        label: "Session End Event",
+        kind: BrowserSettingKind::Text("session_ended"),
+        description: "The event name of the session end event.",
+    },
+];
+
 impl BrowserPlugin {
+    pub const ALL: [BrowserPlugin; 1] = [BrowserPlugin::SessionId];
+
+    pub fn from_id(id: &str) -> Option<BrowserPlugin> {
+        BrowserPlugin::ALL
+            .into_iter()
+            .find(|plugin| plugin.id() == id)
+    }
+
+    pub fn settings(self) -> &'static [BrowserSetting] {
+        match self {
+            BrowserPlugin::SessionId => &SESSION_SETTINGS,
+        }
+    }
+
+    /// Checks a mapping for this plugin: an object of its settings with constant values of the
+    /// right type. Returns the mapping unchanged, or every problem with its key.
+    pub fn check_mapping(self, mapping: &Value) -> Result<Value, Vec<String>> {
+        let Value::Object(entries) = mapping else {
+            return Err(vec!["must be an object of settings".to_owned()]);
+        };
+        let mut problems = Vec::new();
+        for (key, value) in entries {
+            let Some(setting) = self.settings().iter().find(|s| s.key == key) else {
+                let known: Vec<&str> = self.settings().iter().map(|s| s.key).collect();
+                problems.push(format!(
+                    "/{key}: unknown setting (known: {})",
+                    known.join(", ")
+                ));
+                continue;
+            };
+            let fits = match setting.kind {
+                BrowserSettingKind::Milliseconds(_) => value
+                    .as_f64()
+                    .is_some_and(|ms| ms > 0.0 && ms.fract() == 0.0),
+                BrowserSettingKind::Boolean(_) => value.is_boolean(),
+                BrowserSettingKind::Text(_) => value.as_str().is_some_and(|s| !s.is_empty()),
+            };
+            if !fits {
+                let expected = match setting.kind {
+                    BrowserSettingKind::Milliseconds(_) => {
+                        "a positive whole number of milliseconds"
+                    }
+                    BrowserSettingKind::Boolean(_) => "true or false",
+                    BrowserSettingKind::Text(_) => "a non-empty string",
+                };
+                problems.push(format!("/{key}: must be {expected}, not {value}"));
+            }
+        }
+        if problems.is_empty() {
+            Ok(mapping.clone())
+        } else {
+            Err(problems)
+        }
+    }
+
     pub fn id(self) -> &'static str {
         match self {
             BrowserPlugin::SessionId => "sessionId",
@@ -146,6 +247,31 @@ mod tests {
             Preset::BrowserSessionTracking,
             &json!({"type": "screen"})
         ));
+    }
+
+    #[test]
+    fn session_plugin_mappings_take_its_settings_as_constants() {
+        let plugin = BrowserPlugin::SessionId;
+        assert_eq!(BrowserPlugin::from_id("sessionId"), Some(plugin));
+        assert_eq!(BrowserPlugin::from_id("logEvent"), None);
+        let good = json!({"sessionLength": 600000, "triggerSessionEvents": true,
+            "sessionStartEvent": "start", "sessionEndEvent": "end"});
+        assert_eq!(plugin.check_mapping(&good), Ok(good.clone()));
+        assert_eq!(plugin.check_mapping(&json!({})), Ok(json!({})));
+        let Err(problems) = plugin.check_mapping(&json!({"sessionLength": -5,
+            "triggerSessionEvents": "yes", "sessionStartEvent": {"@path": "$.x"}, "colour": 1}))
+        else {
+            panic!("a bad session mapping passed");
+        };
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert!(
+            problems[0].starts_with("/sessionLength: must be a positive"),
+            "{problems:?}"
+        );
+        assert!(problems
+            .iter()
+            .any(|p| p.starts_with("/colour: unknown setting")));
+        assert!(plugin.check_mapping(&json!([])).is_err());
     }
 
     #[test]

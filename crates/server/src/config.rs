@@ -1,9 +1,10 @@
 //! `ampline.toml`: sources, the Amplitude destination and its mappings, compiled once into a
 //! [`Pipeline`] so a bad configuration is refused at start rather than per event.
 
+use crate::browser::PublicBase;
 use crate::sender::SenderOptions;
 use ampline_amplitude::{
-    Action, CompiledAction, Preset, PresetTarget, Region, Secret, Settings,
+    Action, BrowserPlugin, CompiledAction, Preset, PresetTarget, Region, Secret, Settings,
     MAX_MAPPINGS_PER_DESTINATION,
 };
 use ampline_fql::Trigger;
@@ -41,6 +42,10 @@ pub struct ServerConfig {
     /// Keep IPv6 client addresses in `context.ip` (Segment drops them).
     #[serde(default)]
     pub collect_ipv6: bool,
+    /// Where browsers reach ampline (e.g. `https://collect.example.com`), for the settings
+    /// analytics.js loads; default: the request's own host.
+    #[serde(default)]
+    pub public_url: Option<String>,
     /// Bearer token of the admin API; generated into the data directory when absent.
     #[serde(default)]
     pub admin_token: Option<ConfigSecret>,
@@ -213,6 +218,17 @@ pub struct CompiledMapping {
     pub action: CompiledAction,
 }
 
+/// A mapping that runs in the browser (the session plugin): analytics.js gets it verbatim.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrowserSubscription {
+    pub name: String,
+    pub plugin: BrowserPlugin,
+    /// The trigger as written (checked to parse).
+    pub trigger: String,
+    /// The plugin's settings (checked against its fields).
+    pub settings: Value,
+}
+
 /// Everything the router needs, resolved and compiled.
 #[derive(Debug, Clone)]
 pub struct Pipeline {
@@ -221,12 +237,16 @@ pub struct Pipeline {
     pub settings: Settings,
     /// Enabled mappings only.
     pub mappings: Vec<CompiledMapping>,
+    /// Enabled browser-plugin mappings, served to analytics.js in its settings.
+    pub browser: Vec<BrowserSubscription>,
     /// No Amplitude API key: requests are recorded instead of sent.
     pub dry_run: bool,
     pub derive_insert_ids: bool,
     pub ingest: IngestConfig,
     /// The configured admin token; `None` means the one generated in the data directory.
     pub admin_token: Option<Secret>,
+    /// `[server] public_url`, when configured.
+    pub public_base: Option<PublicBase>,
 }
 
 impl Pipeline {
@@ -282,15 +302,15 @@ impl Config {
             Some(mappings) => mappings.clone(),
             None => Preset::ALL
                 .iter()
-                .filter_map(|preset| match preset.target() {
-                    PresetTarget::Cloud(action) => Some(MappingConfig {
-                        name: preset.name().to_owned(),
-                        enabled: true,
-                        trigger: preset.trigger().to_owned(),
-                        action: action.id().to_owned(),
-                        mapping: Some(toml::Value::String(preset.mapping().to_string())),
-                    }),
-                    PresetTarget::Browser(_) => None,
+                .map(|preset| MappingConfig {
+                    name: preset.name().to_owned(),
+                    enabled: true,
+                    trigger: preset.trigger().to_owned(),
+                    action: match preset.target() {
+                        PresetTarget::Cloud(action) => action.id().to_owned(),
+                        PresetTarget::Browser(plugin) => plugin.id().to_owned(),
+                    },
+                    mapping: Some(toml::Value::String(preset.mapping().to_string())),
                 })
                 .collect(),
         }
@@ -359,6 +379,7 @@ impl Config {
             );
         }
         let mut mappings = Vec::new();
+        let mut browser = Vec::new();
         for (index, mapping) in configured.iter().enumerate() {
             let place = format!("mappings[{index}] ({})", mapping.name);
             if configured[..index].iter().any(|m| m.name == mapping.name) {
@@ -367,10 +388,39 @@ impl Config {
             let trigger = Trigger::parse(&mapping.trigger)
                 .map_err(|e| problem(format!("{place}.trigger"), format!("{e}")))
                 .ok();
+            if let Some(plugin) = BrowserPlugin::from_id(&mapping.action) {
+                let checked = match mapping_json(mapping.mapping.as_ref()) {
+                    Ok(json) => plugin
+                        .check_mapping(&json.unwrap_or_else(|| Value::Object(Default::default())))
+                        .map_err(|found| {
+                            for message in found {
+                                problem(format!("{place}.mapping"), message);
+                            }
+                        })
+                        .ok(),
+                    Err(message) => {
+                        problem(format!("{place}.mapping"), message);
+                        None
+                    }
+                };
+                if let (Some(settings), Some(_), true) = (checked, trigger, mapping.enabled) {
+                    browser.push(BrowserSubscription {
+                        name: mapping.name.clone(),
+                        plugin,
+                        trigger: mapping.trigger.clone(),
+                        settings,
+                    });
+                }
+                continue;
+            }
             let action = match Action::from_id(&mapping.action) {
                 Some(action) => Some(action),
                 None => {
-                    let known: Vec<&str> = Action::ALL.iter().map(|a| a.id()).collect();
+                    let known: Vec<&str> = Action::ALL
+                        .iter()
+                        .map(|a| a.id())
+                        .chain(BrowserPlugin::ALL.iter().map(|p| p.id()))
+                        .collect();
                     problem(
                         format!("{place}.action"),
                         format!(
@@ -425,6 +475,12 @@ impl Config {
                 Err(e) => problem(format!("server.trusted_proxies[{index}]"), e),
             }
         }
+        let public_base = match &self.server.public_url {
+            Some(url) => PublicBase::parse(url)
+                .map_err(|m| problem("server.public_url".to_owned(), m))
+                .ok(),
+            None => None,
+        };
         if !problems.is_empty() {
             return Err(ConfigErrors(problems));
         }
@@ -433,10 +489,12 @@ impl Config {
             sources,
             settings: Settings::new(api_key.unwrap_or_default(), secret_key, region),
             mappings,
+            browser,
             dry_run,
             derive_insert_ids: self.delivery.derive_insert_ids.unwrap_or(true),
             ingest,
             admin_token,
+            public_base,
         })
     }
 }
@@ -490,6 +548,9 @@ secret_key = "s3cret"
             ]
         );
         assert_eq!(pipeline.settings.api_key.expose(), "from-env");
+        assert_eq!(pipeline.browser.len(), 1);
+        assert_eq!(pipeline.browser[0].name, "Browser Session Tracking");
+        assert_eq!(pipeline.browser[0].plugin.id(), "sessionId");
         assert_eq!(pipeline.source_for_key("WK").as_deref(), Some("web"));
         let debug = format!("{config:?}");
         assert!(
@@ -566,6 +627,39 @@ mapping = '{"event_type": '
                 "mappings[1] (bad action).action",
                 "mappings[2] (bad json).mapping",
             ]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn session_plugin_mappings_are_checked_and_kept_for_the_browser() -> Result<(), ConfigErrors> {
+        let good = format!(
+            "{BASE}[server]\npublic_url = \"https://collect.example.com\"\n[[mappings]]\nname = \"sessions\"\n\
+             trigger = 'type = \"track\"'\naction = \"sessionId\"\nmapping = {{ sessionLength = 600000 }}\n"
+        );
+        let pipeline = Config::from_toml(&good)?.compile(&env)?;
+        assert!(pipeline.mappings.is_empty());
+        assert_eq!(pipeline.browser.len(), 1);
+        assert_eq!(pipeline.browser[0].settings["sessionLength"], 600000);
+        assert_eq!(
+            pipeline.public_base.map(|b| b.url()).as_deref(),
+            Some("https://collect.example.com")
+        );
+        let bad = format!(
+            "{BASE}[server]\npublic_url = \"collect.example.com\"\n[[mappings]]\nname = \"sessions\"\n\
+             trigger = 'type = \"track\"'\naction = \"sessionId\"\nmapping = {{ sessionLength = \"long\" }}\n"
+        );
+        let Err(ConfigErrors(problems)) = Config::from_toml(&bad)?.compile(&env) else {
+            panic!("a bad session mapping compiled");
+        };
+        let places: Vec<&str> = problems.iter().map(|p| p.place.as_str()).collect();
+        assert_eq!(
+            places,
+            ["mappings[0] (sessions).mapping", "server.public_url"]
+        );
+        assert!(
+            problems[0].message.starts_with("/sessionLength: must be"),
+            "{problems:?}"
         );
         Ok(())
     }

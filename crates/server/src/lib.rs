@@ -22,6 +22,7 @@
 //! whole on reload; each request and each routing batch uses one snapshot.
 
 pub mod admin;
+pub mod browser;
 pub mod config;
 pub mod metrics;
 pub mod recent;
@@ -47,7 +48,7 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::Router;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -168,11 +169,20 @@ pub(crate) fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// The tracking API: `POST /v1/*` and their CORS preflights.
+/// The tracking API (`POST /v1/*` and their CORS preflights) and what analytics.js fetches
+/// from its CDN (project settings, the plugin bundle).
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/v1/{route}", post(track).options(preflight))
         .route("/v1/{route}/", post(track).options(preflight))
+        .route(
+            "/v1/projects/{write_key}/settings",
+            get(browser::settings).options(settings_preflight),
+        )
+        .route(
+            &format!("{}/{{file}}", browser::PLUGIN_PATH),
+            get(browser::plugin_bundle),
+        )
         .with_state(state)
 }
 
@@ -249,6 +259,19 @@ async fn preflight(headers: HeaderMap) -> Response {
         header(&headers, "origin"),
         header(&headers, "access-control-request-headers"),
         TRACKING_METHODS,
+    );
+    let mut response = with_headers(StatusCode::NO_CONTENT, String::new(), extra);
+    response
+        .headers_mut()
+        .remove(axum::http::header::CONTENT_TYPE);
+    response
+}
+
+async fn settings_preflight(headers: HeaderMap) -> Response {
+    let extra = preflight_headers(
+        header(&headers, "origin"),
+        header(&headers, "access-control-request-headers"),
+        "GET, OPTIONS",
     );
     let mut response = with_headers(StatusCode::NO_CONTENT, String::new(), extra);
     response
