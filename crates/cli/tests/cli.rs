@@ -359,7 +359,7 @@ fn validate_accepts_the_example_configuration_with_its_secrets_set() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("4 enabled mappings"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("4 enabled mappings, 1 for the browser"));
 
     let out = run_validate(&config, &secrets[1..]);
     assert_eq!(out.status.code(), Some(2));

@@ -78,8 +78,9 @@ pub fn validate(args: &ValidateArgs) -> anyhow::Result<()> {
         ""
     };
     super::print_line(&format!(
-        "{}: valid ({} enabled mappings{mode})",
+        "{}: valid ({} enabled mappings, {} for the browser{mode})",
         args.config.display(),
-        pipeline.mappings.len()
+        pipeline.mappings.len(),
+        pipeline.browser.len()
     ))
 }
