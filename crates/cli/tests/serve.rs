@@ -109,7 +109,7 @@ fn zero_config_start_keeps_its_write_key_and_records_a_dry_run() {
     let admin_token = std::fs::read_to_string(data.join("admin-token")).unwrap();
     assert_eq!(write_key.len(), 32);
     assert!(serve.banner.contains("dry run"), "{}", serve.banner);
-    assert!(serve.banner.contains("curl -u"), "{}", serve.banner);
+    assert!(serve.banner.contains("curl -su"), "{}", serve.banner);
     assert!(
         !serve.banner.contains(&write_key),
         "the banner prints the write key itself: {}",
