@@ -45,10 +45,13 @@ fn start(data_dir: &Path, config: Option<&Path>) -> Serve {
     let admin = address_after("admin API on ");
     let mut banner = first.clone();
     if config.is_none() {
-        for _ in 0..4 {
+        for _ in 0..5 {
             stdout.read_line(&mut banner).unwrap();
         }
     }
+    // Whatever else the server prints is read and dropped (it also survives a reader that goes
+    // away: `a_closed_standard_output_does_not_stop_the_server`).
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
     Serve {
         child,
         tracking,
@@ -157,6 +160,42 @@ fn zero_config_start_keeps_its_write_key_and_records_a_dry_run() {
     assert_eq!(kept.trim(), write_key);
     assert_eq!(http(&again.tracking, head, &event).0, 200);
     assert!(terminate(&mut again.child).success());
+}
+
+#[test]
+fn a_closed_standard_output_does_not_stop_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let free_port = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .unwrap()
+            .to_string()
+    };
+    let (tracking, admin) = (free_port(), free_port());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ampline"))
+        .arg("serve")
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["--listen", &tracking, "--admin-listen", &admin])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Closed before the server prints its first line.
+    drop(child.stdout.take());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(&tracking).is_err() {
+        assert_eq!(child.try_wait().unwrap(), None, "serve exited");
+        assert!(Instant::now() < deadline, "serve never listened");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let write_key = std::fs::read_to_string(dir.path().join("write-key")).unwrap();
+    let event = format!(
+        r#"{{"event":"E","userId":"user-1","writeKey":"{}"}}"#,
+        write_key.trim()
+    );
+    assert_eq!(http(&tracking, "POST /v1/track HTTP/1.1", &event).0, 200);
+    assert!(terminate(&mut child).success());
 }
 
 #[test]

@@ -162,12 +162,20 @@ pub async fn serve(options: ServeOptions) -> Result<(), BoxError> {
     Ok(served?)
 }
 
-/// One line on standard output that scripts can read, then how to try it.
+/// One line on standard output that scripts can read, then how to try it. A closed standard
+/// output (a supervisor that stopped reading) must not stop the server, so write errors are
+/// ignored.
 fn announce(options: &ServeOptions, tracking: SocketAddr, admin: SocketAddr, dry_run: bool) {
-    println!("ampline serve: tracking API on http://{tracking}, admin API on http://{admin}");
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "ampline serve: tracking API on http://{tracking}, admin API on http://{admin}"
+    );
     let data_dir = options.data_dir.display();
     if options.config_path.is_none() {
-        println!(
+        let _ = writeln!(
+            out,
             "No configuration given: one source, the Amplitude presets, dry run (nothing is sent).\n\
              Try it:\n  curl -su \"$(cat {data_dir}/{WRITE_KEY_FILE}):\" http://{tracking}/v1/track \
              -H 'content-type: application/json' -d '{{\"event\":\"Tried ampline\",\"userId\":\"user-1\"}}'\n\
@@ -175,8 +183,12 @@ fn announce(options: &ServeOptions, tracking: SocketAddr, admin: SocketAddr, dry
              http://{admin}/api/deliveries"
         );
     } else if dry_run {
-        println!("No destination api_key configured: dry run (requests are recorded, not sent).");
+        let _ = writeln!(
+            out,
+            "No destination api_key configured: dry run (requests are recorded, not sent)."
+        );
     }
+    let _ = out.flush();
     tracing::info!(%tracking, %admin, dry_run, "ampline serve started");
 }
 
