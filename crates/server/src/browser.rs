@@ -100,6 +100,8 @@ pub fn cdn_settings(write_key: &str, base: &PublicBase, browser: &[BrowserSubscr
         }));
     }
     json!({
+        // "Segment.io" alone: analytics.js fetches its classic-destination code (from a CDN
+        // ampline is not) as soon as a second integration is listed.
         "integrations": {
             "Segment.io": {
                 "apiKey": write_key,
@@ -110,8 +112,6 @@ pub fn cdn_settings(write_key: &str, base: &PublicBase, browser: &[BrowserSubscr
                 "maybeBundledConfigIds": {},
                 "versionSettings": { "componentTypes": ["browser"] },
             },
-            // An action destination: no classic script to load.
-            ampline_ingest::ACTIONS_AMPLITUDE: { "versionSettings": { "componentTypes": [] } },
         },
         "plan": { "track": { "__default": { "enabled": true, "integrations": {} } } },
         "enabledMiddleware": {},
@@ -263,6 +263,11 @@ mod tests {
         assert_eq!(segment_io["apiHost"], "collect.example.com/segment/v1");
         assert_eq!(segment_io["protocol"], "https");
         assert_eq!(settings["metrics"]["sampleRate"], 0);
+        let integrations: Vec<&String> = settings["integrations"]
+            .as_object()
+            .map(|i| i.keys().collect())
+            .unwrap_or_default();
+        assert_eq!(integrations, ["Segment.io"]);
         let plugin = &settings["remotePlugins"][0];
         assert_eq!(plugin["libraryName"], "amplitude-pluginsDestination");
         assert_eq!(plugin["creationName"], "Actions Amplitude");
