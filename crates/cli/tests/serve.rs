@@ -198,6 +198,20 @@ fn a_closed_standard_output_does_not_stop_the_server() {
     assert!(terminate(&mut child).success());
 }
 
+/// `ampline validate CONFIG`: success, standard output, standard error.
+fn validate(config: &Path) -> (bool, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_ampline"))
+        .arg("validate")
+        .arg(config)
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
 #[test]
 fn validate_names_every_problem_and_serve_refuses_a_bad_configuration() {
     let dir = tempfile::tempdir().unwrap();
@@ -208,13 +222,8 @@ fn validate_names_every_problem_and_serve_refuses_a_bad_configuration() {
          [delivery]\nlinger = \"soon\"\n",
     )
     .unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_ampline"))
-        .arg("validate")
-        .arg(&config)
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (valid, _, stderr) = validate(&config);
+    assert!(!valid);
     assert!(stderr.contains("linger"), "{stderr}");
 
     std::fs::write(
@@ -222,13 +231,8 @@ fn validate_names_every_problem_and_serve_refuses_a_bad_configuration() {
         "[[sources]]\nname = \"web\"\nwrite_key = \"WK\"\n[server]\ntrusted_proxies = [\"10.0.0.0/33\"]\n",
     )
     .unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_ampline"))
-        .arg("validate")
-        .arg(&config)
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (valid, _, stderr) = validate(&config);
+    assert!(!valid);
     assert!(stderr.contains("server.trusted_proxies[0]"), "{stderr}");
 
     let served = Command::new(env!("CARGO_BIN_EXE_ampline"))
@@ -245,12 +249,7 @@ fn validate_names_every_problem_and_serve_refuses_a_bad_configuration() {
     assert!(stderr.contains("server.trusted_proxies[0]"), "{stderr}");
 
     std::fs::write(&config, "[[sources]]\nname = \"web\"\nwrite_key = \"WK\"\n").unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_ampline"))
-        .arg("validate")
-        .arg(&config)
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let (valid, stdout, _) = validate(&config);
+    assert!(valid);
     assert!(stdout.contains("dry run"), "{stdout}");
 }

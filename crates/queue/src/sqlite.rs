@@ -742,16 +742,7 @@ fn commit_routing(
             return Err(Error::DeliveryForUnlistedEvent(delivery.event_id));
         }
         with_delivery.insert(delivery.event_id);
-        insert
-            .execute(params![
-                delivery.event_id.0,
-                delivery.mapping,
-                delivery.batch_key,
-                delivery.throttle_key,
-                delivery.payload,
-                delivery.due_at_ms
-            ])
-            .map_err(storage)?;
+        insert_delivery(&mut insert, delivery.event_id.0, &delivery)?;
         ids.push(DeliveryId(connection.last_insert_rowid()));
     }
     bump(connection, "routed", events.len() as u64)?;
@@ -761,6 +752,25 @@ fn commit_routing(
         listed.len().saturating_sub(with_delivery.len()) as u64,
     )?;
     Ok(ids)
+}
+
+/// Runs one of the delivery `INSERT … SELECT` statements, whose `?1` is the row the event id and
+/// arrival time are copied from; returns how many rows were inserted.
+fn insert_delivery(
+    insert: &mut rusqlite::CachedStatement<'_>,
+    source: i64,
+    delivery: &NewDelivery,
+) -> Result<usize> {
+    insert
+        .execute(params![
+            source,
+            delivery.mapping,
+            delivery.batch_key,
+            delivery.throttle_key,
+            delivery.payload,
+            delivery.due_at_ms
+        ])
+        .map_err(storage)
 }
 
 fn replace_delivery(
@@ -777,17 +787,7 @@ fn replace_delivery(
         .map_err(storage)?;
     let mut ids = Vec::with_capacity(deliveries.len());
     for delivery in deliveries {
-        let inserted = insert
-            .execute(params![
-                replaced.0,
-                delivery.mapping,
-                delivery.batch_key,
-                delivery.throttle_key,
-                delivery.payload,
-                delivery.due_at_ms
-            ])
-            .map_err(storage)?;
-        if inserted == 0 {
+        if insert_delivery(&mut insert, replaced.0, &delivery)? == 0 {
             return Ok(Vec::new());
         }
         ids.push(DeliveryId(connection.last_insert_rowid()));

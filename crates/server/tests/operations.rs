@@ -88,6 +88,18 @@ async fn metrics_count_received_delivered_and_filtered_per_mapping() -> TestResu
     Ok(())
 }
 
+/// Sends one track message that is bound to fail, waits for it in the failed store and returns
+/// `GET /api/failed`.
+async fn send_one_that_fails(
+    server: &Server,
+    message_id: &str,
+) -> Result<Value, Box<dyn std::error::Error>> {
+    let answer = post_batch(server, vec![track("user-1", message_id, "Clicked")]).await?;
+    assert_eq!(answer.status(), 200);
+    assert!(eventually(|| stats(server).failed_deliveries == 1).await);
+    Ok(admin_get(server, "/api/failed").await?.json().await?)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_items_are_listed_with_their_reason_and_can_be_retried() -> TestResult {
     let mock = start_mock().await?;
@@ -98,14 +110,7 @@ async fn failed_items_are_listed_with_their_reason_and_can_be_retried() -> TestR
     );
     let server = start_server().await?;
     spawn_workers(&server.state, sender_options(&mock));
-    assert_eq!(
-        post_batch(&server, vec![track("user-1", "f1", "Clicked")])
-            .await?
-            .status(),
-        200
-    );
-    assert!(eventually(|| stats(&server).failed_deliveries == 1).await);
-    let listed: Value = admin_get(&server, "/api/failed").await?.json().await?;
+    let listed = send_one_that_fails(&server, "f1").await?;
     let failed = &listed["failed"][0];
     assert_eq!(failed["mapping"], "Track Calls");
     assert_eq!(failed["endpoint"], "/2/httpapi");
@@ -367,14 +372,7 @@ async fn events_a_mapping_refuses_wait_in_the_failed_store_until_the_mapping_is_
     // `event_type` is required and the first version leaves it out.
     let server = start_server_with(&mapping("")).await?;
     spawn_workers(&server.state, sender_options(&mock));
-    assert_eq!(
-        post_batch(&server, vec![track("user-1", "x1", "Clicked")])
-            .await?
-            .status(),
-        200
-    );
-    assert!(eventually(|| stats(&server).failed_deliveries == 1).await);
-    let listed: Value = admin_get(&server, "/api/failed").await?.json().await?;
+    let listed = send_one_that_fails(&server, "x1").await?;
     let failed = &listed["failed"][0];
     assert_eq!(failed["mapping"], "strict");
     assert_eq!(failed["endpoint"], Value::Null);
