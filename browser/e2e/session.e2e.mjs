@@ -103,6 +103,18 @@ async function eventually(what, probe) {
   }
 }
 
+/** Waits until the mock Amplitude holds at least `count` records of `kind` matching `filter`; resolves to the items. */
+function mockItems(kind, count, filter = {}) {
+  const query = new URLSearchParams(filter);
+  return eventually(`${count} ${kind} (${query}) at the mock Amplitude`, async () => {
+    const got = await getJson(`${mockUrl}/_mock/${kind}?${query}`);
+    return got.count >= count ? got.items.map((i) => i.item) : null;
+  });
+}
+
+/** The session id ampline's plugin put on an event analytics.js sent. */
+const sessionIdOf = (e) => e.integrations?.['Actions Amplitude']?.session_id;
+
 // The test page. mode "umd": the UMD bundle and AnalyticsBrowser.load({writeKey, cdnURL}), as a site using the
 // npm package does. mode "snippet": the classic way, a global `analytics` buffer with _writeKey and _cdn set
 // before the standalone bundle (analytics.min.js) loads. Both send page, track and identify on sendRound().
@@ -242,6 +254,42 @@ function startSite() {
   });
 }
 
+/** The test page's URL: analytics.js loaded with this write key and CDN (`mode` as pageHtml's, default "umd"). */
+function pageUrl({ writeKey, cdn, mode }) {
+  const query = new URLSearchParams({ wk: writeKey, cdn });
+  if (mode) query.set('mode', mode);
+  return `${site.url}/?${query}`;
+}
+
+/**
+ * A new page in its own browser context, watched: `offLoopback` lists what it requested outside loopback
+ * (refused), `consoleErrors` its console errors and warnings, `fetched` its requests to `origin` (a script's
+ * file name as <file>.js), and `sent` every event analytics.js POSTed to the tracking API at `origin`, as sent.
+ */
+async function watchedPage(origin, contextOptions = {}) {
+  const context = await browser.newContext(contextOptions);
+  const page = await context.newPage();
+  const offLoopback = [];
+  await page.route('**/*', (route) => {
+    if (new URL(route.request().url()).hostname === '127.0.0.1') return route.fallback();
+    offLoopback.push(route.request().url());
+    return route.abort();
+  });
+  const consoleErrors = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' || msg.type() === 'warning') consoleErrors.push(msg.text());
+  });
+  const fetched = [];
+  const sent = [];
+  page.on('request', (req) => {
+    const url = new URL(req.url());
+    if (url.origin !== origin) return;
+    fetched.push(`${req.method()} ${url.pathname.replace(/[^/]+\.js$/, '<file>.js')}`);
+    if (req.method() === 'POST' && /^\/v1\/[tipgas]$/.test(url.pathname)) sent.push(JSON.parse(req.postData()));
+  });
+  return { context, page, offLoopback, consoleErrors, fetched, sent };
+}
+
 /** Starts `ampline serve` on loopback with this configuration, sending to the mock; resolves with its URL. */
 async function startServe(configText, label) {
   const dir = path.join(tmp, label);
@@ -337,30 +385,11 @@ test('ampline answers what analytics.js fetches from its CDN', async () => {
 });
 
 test('a session in headless Chromium: same id within a session and across a reload, a new one after 30 minutes', async () => {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
-  const page = await context.newPage();
-  const offLoopback = [];
-  await page.route('**/*', (route) => {
-    const { hostname } = new URL(route.request().url());
-    if (hostname === '127.0.0.1') return route.fallback();
-    offLoopback.push(route.request().url());
-    return route.abort();
-  });
-  const consoleErrors = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' || msg.type() === 'warning') consoleErrors.push(msg.text());
-  });
-  // Every event analytics.js sends to ampline, as sent.
-  const sent = [];
-  page.on('request', (req) => {
-    const url = new URL(req.url());
-    if (req.method() === 'POST' && url.origin === ampline && /^\/v1\/[tipgas]$/.test(url.pathname)) {
-      sent.push(JSON.parse(req.postData()));
-    }
+  const { context, page, offLoopback, consoleErrors, sent } = await watchedPage(ampline, {
+    viewport: { width: 1100, height: 720 },
   });
 
   await page.clock.install({ time: START });
-  const pageUrl = `${site.url}/?wk=${encodeURIComponent(WRITE_KEY)}&cdn=${encodeURIComponent(ampline)}`;
   const clock = () => page.evaluate(() => Date.now());
   async function round(name) {
     const from = await clock();
@@ -369,7 +398,7 @@ test('a session in headless Chromium: same id within a session and across a relo
     return { from, to };
   }
 
-  await page.goto(pageUrl);
+  await page.goto(pageUrl({ writeKey: WRITE_KEY, cdn: ampline }));
   await page.evaluate(() => window.ready);
   const a1 = await round('A1');
   await page.reload();
@@ -396,24 +425,22 @@ test('a session in headless Chromium: same id within a session and across a relo
     sent.map((e) => `${e.properties?.round ?? e.traits?.round}:${e.type}`),
     ['A1:page', 'A1:track', 'A1:identify', 'A2:page', 'A2:track', 'A2:identify', 'B:page', 'B:track', 'B:identify'],
   );
-  const sidOf = (e) => e.integrations?.['Actions Amplitude']?.session_id;
-  for (const e of sent) assert.ok(Number.isInteger(sidOf(e)), `session_id of ${e.type} ${JSON.stringify(e.integrations)}`);
-  const s1 = sidOf(sent[0]);
-  const s2 = sidOf(sent[6]);
+  for (const e of sent) {
+    assert.ok(Number.isInteger(sessionIdOf(e)), `session_id of ${e.type} ${JSON.stringify(e.integrations)}`);
+  }
+  const s1 = sessionIdOf(sent[0]);
+  const s2 = sessionIdOf(sent[6]);
   assert.ok(s1 >= a1.from && s1 <= a1.to, `the first session id (${s1}) is the page clock at the first event`);
   assert.ok(s2 >= b.from && s2 <= b.to, `the second session id (${s2}) is the page clock at its first event`);
   assert.ok(a2.to < s1 + SESSION_LENGTH, 'round A2 happened within the first session');
   assert.ok(s2 - s1 > SESSION_LENGTH, 'the sessions are more than the session length apart');
-  assert.deepEqual(sent.map(sidOf), [s1, s1, s1, s1, s1, s1, s2, s2, s2]);
+  assert.deepEqual(sent.map(sessionIdOf), [s1, s1, s1, s1, s1, s1, s2, s2, s2]);
   assert.deepEqual(stored, { id: String(s2), last: stored.last });
   assert.ok(Number(stored.last) >= s2);
 
   // What Amplitude received: page and track through Log Event V2 with the session id; identify through
   // Identify User (which has no session field).
-  const items = await eventually('six events at the mock Amplitude', async () => {
-    const got = await getJson(`${mockUrl}/_mock/events`);
-    return got.count >= 6 ? got.items.map((i) => i.item) : null;
-  });
+  const items = await mockItems('events', 6);
   assert.equal(items.length, 6);
   const byRound = {};
   for (const item of items) {
@@ -426,32 +453,14 @@ test('a session in headless Chromium: same id within a session and across a relo
   assert.deepEqual(summary('B'), [`E2E Clicked@${s2}`, `Viewed Round B@${s2}`]);
   for (const item of items) assert.equal(item.device_id, sent[0].anonymousId);
 
-  const identifies = await eventually('three identifies at the mock Amplitude', async () => {
-    const got = await getJson(`${mockUrl}/_mock/identifies`);
-    return got.count >= 3 ? got.items.map((i) => i.item) : null;
-  });
+  const identifies = await mockItems('identifies', 3);
   assert.deepEqual(identifies.map((i) => i.user_id), [USER_ID, USER_ID, USER_ID]);
 });
 
 test('the classic way (analytics.min.js with analytics._cdn) loads the plugin from ampline too', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const offLoopback = [];
-  await page.route('**/*', (route) => {
-    if (new URL(route.request().url()).hostname === '127.0.0.1') return route.fallback();
-    offLoopback.push(route.request().url());
-    return route.abort();
-  });
-  const fetched = [];
-  const sent = [];
-  page.on('request', (req) => {
-    const url = new URL(req.url());
-    if (url.origin !== ampline) return;
-    fetched.push(`${req.method()} ${url.pathname.replace(/[^/]+\.js$/, '<file>.js')}`);
-    if (req.method() === 'POST' && /^\/v1\/[tipgas]$/.test(url.pathname)) sent.push(JSON.parse(req.postData()));
-  });
+  const { context, page, offLoopback, fetched, sent } = await watchedPage(ampline);
   const before = (await getJson(`${mockUrl}/_mock/events`)).count;
-  await page.goto(`${site.url}/?mode=snippet&wk=${encodeURIComponent(WRITE_KEY)}&cdn=${encodeURIComponent(ampline)}`);
+  await page.goto(pageUrl({ writeKey: WRITE_KEY, cdn: ampline, mode: 'snippet' }));
   await page.evaluate(() => window.ready);
   await page.evaluate(() => window.sendRound('C'));
   await context.close();
@@ -462,13 +471,11 @@ test('the classic way (analytics.min.js with analytics._cdn) loads the plugin fr
     'GET /next-integrations/actions/amplitude-plugins/<file>.js',
   ]);
   assert.deepEqual(sent.map((e) => e.type), ['page', 'track', 'identify']);
-  const ids = sent.map((e) => e.integrations?.['Actions Amplitude']?.session_id);
+  const ids = sent.map(sessionIdOf);
   assert.ok(Number.isInteger(ids[0]), JSON.stringify(ids));
   assert.deepEqual(ids, [ids[0], ids[0], ids[0]]);
-  const items = await eventually('two more events at the mock Amplitude', async () => {
-    const got = await getJson(`${mockUrl}/_mock/events`);
-    return got.count >= before + 2 ? got.items.map((i) => i.item).filter((i) => i.event_properties.round === 'C') : null;
-  });
+  // Two more events: the page and the track of round C.
+  const items = (await mockItems('events', before + 2)).filter((i) => i.event_properties.round === 'C');
   assert.deepEqual(items.map((i) => i.session_id), [ids[0], ids[0]]);
 });
 
@@ -503,28 +510,13 @@ mapping = { sessionLength = 60000, triggerSessionEvents = true, sessionStartEven
     sessionStartEvent: 'Session Start',
   });
 
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const offLoopback = [];
-  await page.route('**/*', (route) => {
-    if (new URL(route.request().url()).hostname === '127.0.0.1') return route.fallback();
-    offLoopback.push(route.request().url());
-    return route.abort();
-  });
-  const sent = [];
-  page.on('request', (req) => {
-    const u = new URL(req.url());
-    if (req.method() === 'POST' && u.origin === url && /^\/v1\/[tipgas]$/.test(u.pathname)) {
-      sent.push(JSON.parse(req.postData()));
-    }
-  });
+  const { context, page, offLoopback, sent } = await watchedPage(url);
   await page.clock.install({ time: START });
-  await page.goto(`${site.url}/?wk=${encodeURIComponent(writeKey)}&cdn=${encodeURIComponent(url)}`);
+  await page.goto(pageUrl({ writeKey, cdn: url }));
   await page.evaluate(() => window.ready);
   await page.evaluate(() => window.sendTrack('D1'));
   await page.clock.fastForward(2 * 60 * 1000); // past this mapping's 1-minute session length
   await page.evaluate(() => window.sendTrack('D2'));
-  const sid = (e) => e.integrations?.['Actions Amplitude']?.session_id;
   const named = (e) => `${e.event}${e.properties?.round ? ' ' + e.properties.round : ''}`;
   // The session events are sent by the plugin while analytics.js handles the user's event: wait for them.
   await eventually('five tracks sent by the browser', () => sent.length >= 5);
@@ -532,11 +524,11 @@ mapping = { sessionLength = 60000, triggerSessionEvents = true, sessionStartEven
 
   assert.deepEqual(offLoopback, []);
   const clicks = sent.filter((e) => e.event === 'E2E Clicked');
-  const s1 = sid(clicks[0]);
-  const s2 = sid(clicks[1]);
+  const s1 = sessionIdOf(clicks[0]);
+  const s2 = sessionIdOf(clicks[1]);
   assert.ok(Number.isInteger(s1) && Number.isInteger(s2) && s2 - s1 > 60000, `${s1} then ${s2}`);
   assert.deepEqual(
-    sent.map((e) => `${named(e)}@${sid(e)}`).sort(),
+    sent.map((e) => `${named(e)}@${sessionIdOf(e)}`).sort(),
     [`E2E Clicked D1@${s1}`, `E2E Clicked D2@${s2}`, `Session Start@${s1}`, `Session Start@${s2}`, `session_ended@${s1}`].sort(),
   );
   const ended = sent.find((e) => e.event === 'session_ended');
@@ -546,10 +538,7 @@ mapping = { sessionLength = 60000, triggerSessionEvents = true, sessionStartEven
   assert.deepEqual(started, [s1, s2], 'each start event is dated at its session id');
 
   const device = sent[0].anonymousId;
-  const items = await eventually('five events of this browser at the mock Amplitude', async () => {
-    const got = await getJson(`${mockUrl}/_mock/events?device_id=${encodeURIComponent(device)}`);
-    return got.count >= 5 ? got.items.map((i) => i.item) : null;
-  });
+  const items = await mockItems('events', 5, { device_id: device });
   assert.deepEqual(
     items.map((i) => `${i.event_type}@${i.session_id}`).sort(),
     [`E2E Clicked@${s1}`, `E2E Clicked@${s2}`, `Session Start@${s1}`, `Session Start@${s2}`, `session_ended@${s1}`].sort(),

@@ -133,6 +133,12 @@ export function assertTimeFromClient(actual, timestamp, sentAt, what) {
   );
 }
 
+/** Checks the fields of `actual` that `expected` names (a missing one reads `undefined`), in one diff. */
+export function assertFields(actual, expected, message) {
+  const named = Object.fromEntries(Object.keys(expected).map((key) => [key, actual[key]]));
+  assert.deepEqual(named, expected, message);
+}
+
 /** The fields compared whole: everything except the ones checked on their own. */
 function comparable(item, { dropInsertId }) {
   const copy = { ...item };

@@ -264,3 +264,17 @@ export async function mockQuery(mockUrl, pathAndQuery) {
   if (!response.ok) throw new Error(`GET ${pathAndQuery}: ${response.status} ${await response.text()}`);
   return response.json();
 }
+
+/** How many records of `kind` (`events`, `identifies`, …) the mock holds that match `filter`. */
+export async function countAt(mockUrl, kind, filter) {
+  return (await mockQuery(mockUrl, `/_mock/${kind}?${new URLSearchParams(filter)}`)).count;
+}
+
+/** How many records of each kind the mock holds in `project`. */
+export async function projectCounts(mockUrl, project) {
+  const counts = {};
+  for (const kind of ['events', 'identifies', 'groupidentifies', 'usermaps']) {
+    counts[kind] = await countAt(mockUrl, kind, { project });
+  }
+  return counts;
+}

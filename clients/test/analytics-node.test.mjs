@@ -6,17 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import { Analytics } from '@segment/analytics-node';
-import { asStored, verifyDeliveries, presets } from '../lib/expect.mjs';
-import {
-  ALIAS_MAPPING,
-  CHROME_MAC_UA,
-  GROUP_MAPPING,
-  MAPPED_KEY,
-  PRESETS_KEY,
-  settings,
-  stackConfig,
-} from '../lib/fixtures.mjs';
-import { mockQuery, startStack, until } from '../lib/stack.mjs';
+import { assertJoinedGroup, assertNumberedEventsOnce, onTheWire, presetRoutes, verifyRouted } from '../lib/checks.mjs';
+import { assertFields } from '../lib/expect.mjs';
+import { AWKWARD_TEXT, CHROME_MAC_UA, MAPPED_ROUTES, songProperties, stackConfig } from '../lib/fixtures.mjs';
+import { countAt, mockQuery, projectCounts, startStack, until } from '../lib/stack.mjs';
 
 const require = createRequire(import.meta.url);
 const CLIENT_VERSION = require('@segment/analytics-node/package.json').version;
@@ -42,16 +35,16 @@ function client(host, writeKey, options = {}) {
   /** Calls `method(params)` and resolves, once delivered or failed, to {err, event}. */
   const call = (method, params) =>
     new Promise((resolve) => analytics[method](params, (err, ctx) => resolve({ err, event: ctx?.event })));
-  return { analytics, requests, responses, errors, call };
+  /** Flushes the client and resolves to the outcome ({err, event}) of each of `calls`. */
+  const flushed = async (calls) => {
+    await analytics.closeAndFlush({ timeout: 20_000 });
+    return Promise.all(calls);
+  };
+  return { requests, responses, errors, call, flushed };
 }
 
-/** The batch item the client put on the wire for `messageId`, with its envelope. */
-function onTheWire(requests, messageId) {
-  for (const request of requests) {
-    const item = request.body.batch.find((message) => message.messageId === messageId);
-    if (item) return { item, envelope: request.body };
-  }
-  throw new Error(`the client never sent ${messageId}`);
+function assertDelivered(outcomes) {
+  for (const { err } of outcomes) assert.equal(err, undefined, `delivery to ampline failed: ${err}`);
 }
 
 describe(`${LIBRARY} ${CLIENT_VERSION} → ampline serve → Amplitude`, () => {
@@ -60,11 +53,9 @@ describe(`${LIBRARY} ${CLIENT_VERSION} → ampline serve → Amplitude`, () => {
   const anonymousId = `node-anon-${run}`;
   const pageAnonymousId = `node-page-anon-${run}`;
   let stack;
-  let presetMappings;
 
   before(async () => {
     stack = await startStack(stackConfig('node'));
-    presetMappings = await presets();
   });
   after(async () => {
     await stack?.stop();
@@ -75,7 +66,7 @@ describe(`${LIBRARY} ${CLIENT_VERSION} → ampline serve → Amplitude`, () => {
   });
 
   test('track, Order Completed, identify, page and screen arrive as the presets send them', async (t) => {
-    const { analytics, requests, responses, errors, call } = client(stack.servers.presets, 'node-presets-write-key');
+    const { requests, responses, errors, call, flushed } = client(stack.servers.presets, 'node-presets-write-key');
     const ids = Object.fromEntries(
       ['track', 'order', 'identify', 'page', 'screen', 'group', 'alias'].map((k) => [k, `node-${k}-${run}`]),
     );
@@ -85,13 +76,7 @@ describe(`${LIBRARY} ${CLIENT_VERSION} → ampline serve → Amplitude`, () => {
         userId,
         anonymousId,
         event: 'Song Played',
-        properties: {
-          title: 'Blue in Green',
-          duration_ms: 337000,
-          tags: ['jazz', 'modal'],
-          album: { name: 'Kind of Blue', year: 1959 },
-          explicit: false,
-        },
+        properties: songProperties(),
         context: {
           userAgent: CHROME_MAC_UA,
           locale: 'en-GB',
@@ -153,9 +138,7 @@ describe(`${LIBRARY} ${CLIENT_VERSION} → ampline serve → Amplitude`, () => {
       }),
       call('alias', { messageId: ids.alias, userId, previousId: anonymousId, timestamp: '2024-01-02T03:10:00.000Z' }),
     ];
-    await analytics.closeAndFlush({ timeout: 20_000 });
-    const results = await Promise.all(calls);
-    for (const { err } of results) assert.equal(err, undefined, `delivery to ampline failed: ${err}`);
+    assertDelivered(await flushed(calls));
     assert.deepEqual(errors, []);
     assert.ok(
       responses.length > 0 && responses.every((r) => r.status === 200),
@@ -168,50 +151,28 @@ describe(`${LIBRARY} ${CLIENT_VERSION} → ampline serve → Amplitude`, () => {
       requests[0].headers.Authorization ?? requests[0].headers.authorization,
       `Basic ${Buffer.from('node-presets-write-key:').toString('base64')}`,
     );
-    const wire = Object.fromEntries(Object.entries(ids).map(([k, id]) => [k, onTheWire(requests, id)]));
+    const wire = onTheWire(requests, ids);
     assert.deepEqual(wire.track.item.context.library, { name: LIBRARY, version: CLIENT_VERSION });
-
-    const mapping = (name) => presetMappings.get(name);
-    const cases = [
-      ['track', 'Track Calls'],
-      ['order', 'Order Completed Calls'],
-      ['identify', 'Identify Calls'],
-      ['page', 'Page Calls'],
-      ['screen', 'Screen Calls'],
-    ].map(([key, name]) => ({
-      stored: asStored(wire[key].item, wire[key].envelope),
-      sentAt: wire[key].envelope.sentAt,
-      mapping: mapping(name),
-    }));
-    const records = await verifyDeliveries(stack.mock, {
-      logs: () => stack.logs(),
-      project: 'presets',
-      settings: settings(PRESETS_KEY),
-      cases,
-    });
+    const records = await verifyRouted(stack, 'presets', wire, await presetRoutes());
 
     await t.test('track → Log Event V2', () => {
-      const [event] = records.get(ids.track).map((r) => r.item);
-      assert.equal(event.event_type, 'Song Played');
-      assert.equal(event.user_id, userId);
-      assert.equal(event.device_id, anonymousId);
-      assert.deepEqual(event.event_properties, {
-        title: 'Blue in Green',
-        duration_ms: 337000,
-        tags: ['jazz', 'modal'],
-        album: { name: 'Kind of Blue', year: 1959 },
-        explicit: false,
+      const [record] = records.get(ids.track);
+      assert.equal(record.endpoint, '/2/httpapi');
+      assertFields(record.item, {
+        event_type: 'Song Played',
+        user_id: userId,
+        device_id: anonymousId,
+        event_properties: songProperties(),
+        session_id: 1704164600000,
+        library: LIBRARY,
+        ip: '127.0.0.1',
+        language: 'en-GB',
+        app_version: '4.2.0',
+        country: 'France',
+        city: 'Lyon',
+        os_name: 'Mac OS', // parsed from context.userAgent
       });
-      assert.equal(event.session_id, 1704164600000);
-      assert.equal(event.library, LIBRARY);
-      assert.equal(event.ip, '127.0.0.1');
-      assert.equal(event.language, 'en-GB');
-      assert.equal(event.app_version, '4.2.0');
-      assert.equal(event.country, 'France');
-      assert.equal(event.city, 'Lyon');
-      assert.equal(event.os_name, 'Mac OS'); // parsed from context.userAgent
-      assert.match(event.insert_id, new RegExp(`^${ids.track}-[0-9a-f]{8}-0$`));
-      assert.equal(records.get(ids.track)[0].endpoint, '/2/httpapi');
+      assert.match(record.item.insert_id, new RegExp(`^${ids.track}-[0-9a-f]{8}-0$`));
     });
 
     await t.test('Order Completed → Log Purchase: the order and one Product Purchased per product', () => {
@@ -237,62 +198,58 @@ describe(`${LIBRARY} ${CLIENT_VERSION} → ampline serve → Amplitude`, () => {
     });
 
     await t.test('identify → Identify User with the traits as user properties', () => {
-      const [identification] = records.get(ids.identify).map((r) => r.item);
-      assert.equal(records.get(ids.identify)[0].endpoint, '/identify');
-      assert.equal(identification.user_id, userId);
-      assert.equal(identification.device_id, anonymousId);
-      assert.equal(identification.library, 'segment');
-      // The traits as they are (Amplitude sets them), the campaign as $set and first-touch $setOnce.
-      assert.deepEqual(identification.user_properties, {
-        email: 'ada@example.com',
-        plan: 'pro',
-        logins: 3,
-        $set: { utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'winter' },
-        $setOnce: { initial_utm_source: 'newsletter', initial_utm_medium: 'email', initial_utm_campaign: 'winter' },
+      const [record] = records.get(ids.identify);
+      assert.equal(record.endpoint, '/identify');
+      assertFields(record.item, {
+        user_id: userId,
+        device_id: anonymousId,
+        library: 'segment',
+        // The traits as they are (Amplitude sets them), the campaign as $set and first-touch $setOnce.
+        user_properties: {
+          email: 'ada@example.com',
+          plan: 'pro',
+          logins: 3,
+          $set: { utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'winter' },
+          $setOnce: { initial_utm_source: 'newsletter', initial_utm_medium: 'email', initial_utm_campaign: 'winter' },
+        },
       });
     });
 
     await t.test('page → "Viewed {name}", anonymous', () => {
-      const [event] = records.get(ids.page).map((r) => r.item);
-      assert.equal(event.event_type, 'Viewed Pricing');
-      assert.equal(event.user_id, undefined);
-      assert.equal(event.device_id, pageAnonymousId);
-      // analytics-node itself copies the category into the page's properties.
-      assert.deepEqual(event.event_properties, {
-        url: 'https://example.com/pricing',
-        path: '/pricing',
-        title: 'Pricing',
-        category: 'Docs',
+      const [{ item: event }] = records.get(ids.page);
+      assertFields(event, {
+        event_type: 'Viewed Pricing',
+        user_id: undefined,
+        device_id: pageAnonymousId,
+        // analytics-node itself copies the category into the page's properties.
+        event_properties: { url: 'https://example.com/pricing', path: '/pricing', title: 'Pricing', category: 'Docs' },
+        library: LIBRARY,
       });
-      assert.equal(event.library, LIBRARY);
     });
 
     await t.test('screen → "Viewed {name}", device fields from context', () => {
-      const [event] = records.get(ids.screen).map((r) => r.item);
-      assert.equal(event.event_type, 'Viewed Settings');
-      assert.equal(event.user_id, userId);
-      assert.equal(event.device_id, 'node-device-0001'); // context.device.id wins over anonymousId
-      assert.equal(event.platform, 'iOS'); // the destination normalises the device type
-      assert.equal(event.os_name, 'iOS');
-      assert.equal(event.os_version, '17.2');
-      assert.equal(event.device_manufacturer, 'Apple');
-      assert.equal(event.device_model, 'iPhone15,2');
-      assert.deepEqual(event.event_properties, { tab: 'privacy' });
+      const [{ item: event }] = records.get(ids.screen);
+      assertFields(event, {
+        event_type: 'Viewed Settings',
+        user_id: userId,
+        device_id: 'node-device-0001', // context.device.id wins over anonymousId
+        platform: 'iOS', // the destination normalises the device type
+        os_name: 'iOS',
+        os_version: '17.2',
+        device_manufacturer: 'Apple',
+        device_model: 'iPhone15,2',
+        event_properties: { tab: 'privacy' },
+      });
     });
 
     await t.test('nothing else reached the project: no preset routes group or alias', async () => {
-      const events = await mockQuery(stack.mock, '/_mock/events?project=presets');
-      assert.equal(events.count, 1 + 3 + 1 + 1);
-      const identifies = await mockQuery(stack.mock, '/_mock/identifies?project=presets');
-      assert.equal(identifies.count, 1);
-      for (const kind of ['groupidentifies', 'usermaps']) {
-        assert.equal((await mockQuery(stack.mock, `/_mock/${kind}?project=presets`)).count, 0, kind);
-      }
+      const counts = await projectCounts(stack.mock, 'presets');
+      assert.deepEqual(counts, { events: 1 + 3 + 1 + 1, identifies: 1, groupidentifies: 0, usermaps: 0 });
     });
   });
 
   test('group and alias through their mappings → Group Identify User and Map User', async (t) => {
-    const { analytics, requests, call } = client(stack.servers.mapped, 'node-mapped-write-key');
+    const { requests, call, flushed } = client(stack.servers.mapped, 'node-mapped-write-key');
     const ids = { group: `node-mgroup-${run}`, alias: `node-malias-${run}` };
     const groupId = `node-acme-${run}`;
     const calls = [
@@ -311,39 +268,12 @@ describe(`${LIBRARY} ${CLIENT_VERSION} → ampline serve → Amplitude`, () => {
         timestamp: '2024-01-03T10:01:00.000Z',
       }),
     ];
-    await analytics.closeAndFlush({ timeout: 20_000 });
-    for (const { err } of await Promise.all(calls)) assert.equal(err, undefined, `delivery to ampline failed: ${err}`);
-
-    const wire = Object.fromEntries(Object.entries(ids).map(([k, id]) => [k, onTheWire(requests, id)]));
-    const records = await verifyDeliveries(stack.mock, {
-      logs: () => stack.logs(),
-      project: 'mapped',
-      settings: settings(MAPPED_KEY),
-      cases: [
-        {
-          stored: asStored(wire.group.item, wire.group.envelope),
-          sentAt: wire.group.envelope.sentAt,
-          mapping: GROUP_MAPPING,
-        },
-        {
-          stored: asStored(wire.alias.item, wire.alias.envelope),
-          sentAt: wire.alias.envelope.sentAt,
-          mapping: ALIAS_MAPPING,
-        },
-      ],
-    });
+    assertDelivered(await flushed(calls));
+    const records = await verifyRouted(stack, 'mapped', onTheWire(requests, ids), MAPPED_ROUTES);
 
     await t.test('group: the user joins the group, and the group gets its properties', () => {
-      const [association, group] = records.get(ids.group);
-      assert.equal(association.endpoint, '/identify');
-      assert.equal(association.item.user_id, userId);
-      assert.equal(association.item.device_id, anonymousId);
-      assert.deepEqual(association.item.groups, { company: groupId });
-      assert.deepEqual(association.item.user_properties, { company: groupId });
-      assert.equal(group.endpoint, '/groupidentify');
-      assert.equal(group.item.group_type, 'company');
-      assert.equal(group.item.group_value, groupId);
-      assert.deepEqual(group.item.group_properties, { name: 'Acme', employees: 42, plan: 'enterprise' });
+      const properties = { name: 'Acme', employees: 42, plan: 'enterprise' };
+      assertJoinedGroup(records.get(ids.group), { userId, deviceId: anonymousId, groupId, properties });
     });
 
     await t.test('alias: previousId is mapped to userId', () => {
@@ -354,10 +284,9 @@ describe(`${LIBRARY} ${CLIENT_VERSION} → ampline serve → Amplitude`, () => {
   });
 
   test("120 events in the client's own batches of 15: each arrives once, text intact, opted-out ones not at all", async () => {
-    const { analytics, requests, call } = client(stack.servers.presets, 'node-presets-write-key', { flushAt: 15 });
+    const { requests, call, flushed } = client(stack.servers.presets, 'node-presets-write-key', { flushAt: 15 });
     const user = `node-volume-${run}`;
     const optedOut = `node-optout-${run}`;
-    const text = 'café ☕ 🎵 «ü» \u2028 "quoted" \\ end';
     const calls = [
       // Disabled for this destination under either of its names: routed to nothing.
       call('track', { userId: optedOut, event: 'Opted Out', integrations: { 'Actions Amplitude': false } }),
@@ -369,32 +298,21 @@ describe(`${LIBRARY} ${CLIENT_VERSION} → ampline serve → Amplitude`, () => {
           messageId: `node-volume-${run}-${i}`,
           userId: user,
           event: 'Item Viewed',
-          properties: { i, text },
+          properties: { i, text: AWKWARD_TEXT },
         }),
       );
     }
-    await analytics.closeAndFlush({ timeout: 20_000 });
-    for (const { err } of await Promise.all(calls)) assert.equal(err, undefined, `delivery to ampline failed: ${err}`);
+    assertDelivered(await flushed(calls));
     assert.ok(requests.length >= 3, `the client sent ${requests.length} requests`);
 
-    const items = await until(
-      async () => {
-        const answer = await mockQuery(stack.mock, `/_mock/events?user_id=${user}&limit=1000`);
-        return answer.count >= 120 ? answer.items.map((r) => r.item) : undefined;
-      },
-      { what: `120 events of ${user}` },
-    );
-    assert.equal(items.length, 120);
-    assert.deepEqual(
-      items.map((e) => e.event_properties.i).sort((a, b) => a - b),
-      [...Array(120).keys()],
-    );
-    for (const event of items) {
-      assert.equal(event.event_properties.text, text);
-      assert.ok(event.insert_id.startsWith(`node-volume-${run}-${event.event_properties.i}-`), event.insert_id);
-    }
+    await assertNumberedEventsOnce(stack.mock, {
+      userId: user,
+      count: 120,
+      text: AWKWARD_TEXT,
+      messageIdPrefix: `node-volume-${run}-`,
+    });
     // Queued and routed in order: the opted-out calls, sent first, were routed before these arrived.
-    assert.equal((await mockQuery(stack.mock, `/_mock/events?user_id=${optedOut}`)).count, 0);
+    assert.equal(await countAt(stack.mock, 'events', { user_id: optedOut }), 0);
   });
 
   test('a message sent twice (same messageId) counts once: both copies carry the same insert_id', async () => {
@@ -407,10 +325,8 @@ describe(`${LIBRARY} ${CLIENT_VERSION} → ampline serve → Amplitude`, () => {
     };
     for (let copy = 0; copy < 2; copy++) {
       // Two separate requests, as a client retry would make.
-      const { analytics, call } = client(stack.servers.presets, 'node-presets-write-key');
-      const pending = call('track', message);
-      await analytics.closeAndFlush({ timeout: 20_000 });
-      assert.equal((await pending).err, undefined);
+      const { call, flushed } = client(stack.servers.presets, 'node-presets-write-key');
+      assertDelivered(await flushed([call('track', message)]));
     }
     const second = await until(
       async () => {
@@ -428,15 +344,14 @@ describe(`${LIBRARY} ${CLIENT_VERSION} → ampline serve → Amplitude`, () => {
   test('an event over 32 KB that the client lets through is dropped alone; its batch is delivered', async () => {
     // analytics-node 3.1.0 sizes events with encodeURI(json).split(/%..|i/), which counts only
     // escaped bytes and the letter "i": a 40 KB ASCII event passes its check and is sent.
-    const { analytics, responses, call } = client(stack.servers.presets, 'node-presets-write-key');
+    const { responses, call, flushed } = client(stack.servers.presets, 'node-presets-write-key');
     const big = `node-big-${run}`;
     const small = `node-small-${run}`;
     const calls = [
       call('track', { userId: big, event: 'Too Big', properties: { blob: 'x'.repeat(40 * 1024) } }),
       call('track', { userId: small, event: 'Fits', properties: { n: 1 } }),
     ];
-    await analytics.closeAndFlush({ timeout: 20_000 });
-    for (const { err } of await Promise.all(calls)) assert.equal(err, undefined, 'the client counts both as delivered');
+    for (const { err } of await flushed(calls)) assert.equal(err, undefined, 'the client counts both as delivered');
     assert.deepEqual(
       responses.map((r) => r.status),
       [200],
@@ -444,38 +359,34 @@ describe(`${LIBRARY} ${CLIENT_VERSION} → ampline serve → Amplitude`, () => {
     // (The client's http_response event carries its own request body, not ampline's answer, so the
     // rejected index is not visible here; ampline's ingest tests cover the answer.)
 
-    await until(
-      async () => ((await mockQuery(stack.mock, `/_mock/events?user_id=${small}`)).count === 1 ? true : undefined),
-      { what: `the event of ${small}` },
-    );
+    await until(async () => ((await countAt(stack.mock, 'events', { user_id: small })) === 1 ? true : undefined), {
+      what: `the event of ${small}`,
+    });
     // Refused at ingest, so it was never queued: nothing can arrive later.
-    assert.equal((await mockQuery(stack.mock, `/_mock/events?user_id=${big}`)).count, 0);
+    assert.equal(await countAt(stack.mock, 'events', { user_id: big }), 0);
   });
 
   test('an unknown write key is refused, and the client reports the failure', async () => {
-    const { analytics, responses, call } = client(stack.servers.presets, 'node-not-a-configured-key');
-    const pending = call('track', {
-      userId: `node-refused-${run}`,
-      event: 'Should Not Arrive',
-      timestamp: '2024-01-04T00:00:00.000Z',
-    });
-    await analytics.closeAndFlush({ timeout: 20_000 });
-    const { err } = await pending;
+    const { responses, call, flushed } = client(stack.servers.presets, 'node-not-a-configured-key');
+    const user = `node-refused-${run}`;
+    const [{ err }] = await flushed([
+      call('track', { userId: user, event: 'Should Not Arrive', timestamp: '2024-01-04T00:00:00.000Z' }),
+    ]);
     assert.ok(err, 'the callback reports a failed delivery');
     assert.deepEqual(
       responses.map((r) => r.status),
       [401],
     );
-    const events = await mockQuery(stack.mock, `/_mock/events?user_id=node-refused-${run}`);
-    assert.equal(events.count, 0);
+    assert.equal(await countAt(stack.mock, 'events', { user_id: user }), 0);
   });
 
   test('a destination key Amplitude does not know: the mock refuses it and stores nothing', async () => {
-    const { analytics, call } = client(stack.servers.unknownkey, 'node-unknownkey-write-key');
+    const { call, flushed } = client(stack.servers.unknownkey, 'node-unknownkey-write-key');
     const user = `node-unknownkey-${run}`;
-    const pending = call('track', { userId: user, event: 'Song Played', timestamp: '2024-01-04T00:00:00.000Z' });
-    await analytics.closeAndFlush({ timeout: 20_000 });
-    assert.equal((await pending).err, undefined, 'ampline accepted the event (it is durable before Amplitude answers)');
+    const [{ err }] = await flushed([
+      call('track', { userId: user, event: 'Song Played', timestamp: '2024-01-04T00:00:00.000Z' }),
+    ]);
+    assert.equal(err, undefined, 'ampline accepted the event (it is durable before Amplitude answers)');
     const refused = await until(
       async () => {
         const log = await mockQuery(stack.mock, '/_mock/requests?path=/2/httpapi&status=400');
@@ -484,6 +395,6 @@ describe(`${LIBRARY} ${CLIENT_VERSION} → ampline serve → Amplitude`, () => {
       { what: 'the mock to refuse the unknown API key' },
     );
     assert.equal(refused.status, 400);
-    assert.equal((await mockQuery(stack.mock, `/_mock/events?user_id=${user}`)).count, 0);
+    assert.equal(await countAt(stack.mock, 'events', { user_id: user }), 0);
   });
 });

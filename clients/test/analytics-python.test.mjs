@@ -8,17 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { asStored, presets, verifyDeliveries } from '../lib/expect.mjs';
-import {
-  ALIAS_MAPPING,
-  CHROME_MAC_UA,
-  GROUP_MAPPING,
-  MAPPED_KEY,
-  PRESETS_KEY,
-  settings,
-  stackConfig,
-} from '../lib/fixtures.mjs';
-import { CLIENTS_DIR, mockQuery, startStack, until } from '../lib/stack.mjs';
+import { assertJoinedGroup, assertNumberedEventsOnce, onTheWire, presetRoutes, verifyRouted } from '../lib/checks.mjs';
+import { assertFields } from '../lib/expect.mjs';
+import { AWKWARD_TEXT, CHROME_MAC_UA, MAPPED_ROUTES, songProperties, stackConfig } from '../lib/fixtures.mjs';
+import { CLIENTS_DIR, countAt, projectCounts, startStack } from '../lib/stack.mjs';
 
 const PYTHON = process.env.AMPLINE_CLIENTS_PYTHON || path.join(CLIENTS_DIR, 'python', '.venv', 'bin', 'python');
 const DRIVER = path.join(CLIENTS_DIR, 'python', 'send_events.py');
@@ -54,12 +47,11 @@ function sendWithPython(plan) {
   });
 }
 
-function onTheWire(report, messageId) {
-  for (const request of report.requests) {
-    const item = request.body.batch.find((message) => message.messageId === messageId);
-    if (item) return { item, envelope: request.body };
-  }
-  throw new Error(`the client never sent ${messageId}`);
+/** Runs the driver with `plan` and checks the client reported no error; resolves to its report. */
+async function sendAllWithPython(plan) {
+  const { code, report, stderr } = await sendWithPython(plan);
+  assert.equal(code, 0, `the client reported errors: ${JSON.stringify(report.errors)}\n${stderr}`);
+  return report;
 }
 
 describe(`segment-analytics-python ${PINNED} → ampline serve → Amplitude`, () => {
@@ -68,11 +60,9 @@ describe(`segment-analytics-python ${PINNED} → ampline serve → Amplitude`, (
   const anonymousId = `py-anon-${run}`;
   const pageAnonymousId = `py-page-anon-${run}`;
   let stack;
-  let presetMappings;
 
   before(async () => {
     stack = await startStack(stackConfig('python'));
-    presetMappings = await presets();
   });
   after(async () => {
     await stack?.stop();
@@ -82,7 +72,7 @@ describe(`segment-analytics-python ${PINNED} → ampline serve → Amplitude`, (
     const ids = Object.fromEntries(
       ['track', 'order', 'identify', 'page', 'screen', 'group', 'alias'].map((k) => [k, `py-${k}-${run}`]),
     );
-    const { code, report, stderr } = await sendWithPython({
+    const report = await sendAllWithPython({
       host: stack.servers.presets,
       write_key: 'python-presets-write-key',
       calls: [
@@ -93,14 +83,7 @@ describe(`segment-analytics-python ${PINNED} → ampline serve → Amplitude`, (
             user_id: userId,
             anonymous_id: anonymousId,
             event: 'Song Played',
-            properties: {
-              title: 'Blue in Green',
-              duration_ms: 337000,
-              tags: ['jazz', 'modal'],
-              album: { name: 'Kind of Blue', year: 1959 },
-              explicit: false,
-              rating: null,
-            },
+            properties: { ...songProperties(), rating: null },
             context: { userAgent: CHROME_MAC_UA, locale: 'fr-FR', app: { version: '4.2.0' } },
             integrations: { 'Actions Amplitude': { session_id: 1704164600000 } },
             timestamp: '2024-01-02T03:04:05.678+00:00',
@@ -176,7 +159,6 @@ describe(`segment-analytics-python ${PINNED} → ampline serve → Amplitude`, (
         },
       ],
     });
-    assert.equal(code, 0, `the client reported errors: ${JSON.stringify(report.errors)}\n${stderr}`);
     assert.equal(report.version, PINNED);
     assert.ok(
       report.requests.length > 0 && report.requests.every((r) => r.status === 200),
@@ -184,50 +166,27 @@ describe(`segment-analytics-python ${PINNED} → ampline serve → Amplitude`, (
     );
     assert.equal(new URL(report.requests[0].url).pathname, '/v1/batch');
 
-    const wire = Object.fromEntries(Object.entries(ids).map(([k, id]) => [k, onTheWire(report, id)]));
+    const wire = onTheWire(report.requests, ids);
     assert.deepEqual(wire.track.item.context.library, { name: LIBRARY, version: PINNED });
     assert.equal(wire.page.item.userId, null);
-
-    const cases = [
-      ['track', 'Track Calls'],
-      ['order', 'Order Completed Calls'],
-      ['identify', 'Identify Calls'],
-      ['page', 'Page Calls'],
-      ['screen', 'Screen Calls'],
-    ].map(([key, name]) => ({
-      stored: asStored(wire[key].item, wire[key].envelope),
-      sentAt: wire[key].envelope.sentAt,
-      mapping: presetMappings.get(name),
-    }));
-    const records = await verifyDeliveries(stack.mock, {
-      logs: () => stack.logs(),
-      project: 'presets',
-      settings: settings(PRESETS_KEY),
-      cases,
-    });
+    const records = await verifyRouted(stack, 'presets', wire, await presetRoutes());
 
     await t.test('track → Log Event V2', () => {
       const [record] = records.get(ids.track);
-      const event = record.item;
       assert.equal(record.endpoint, '/2/httpapi');
-      assert.equal(event.event_type, 'Song Played');
-      assert.equal(event.user_id, userId);
-      assert.equal(event.device_id, anonymousId);
-      assert.deepEqual(event.event_properties, {
-        title: 'Blue in Green',
-        duration_ms: 337000,
-        tags: ['jazz', 'modal'],
-        album: { name: 'Kind of Blue', year: 1959 },
-        explicit: false,
-        rating: null,
+      assertFields(record.item, {
+        event_type: 'Song Played',
+        user_id: userId,
+        device_id: anonymousId,
+        event_properties: { ...songProperties(), rating: null },
+        session_id: 1704164600000,
+        library: LIBRARY,
+        ip: '127.0.0.1',
+        language: 'fr-FR',
+        app_version: '4.2.0',
+        os_name: 'Mac OS',
       });
-      assert.equal(event.session_id, 1704164600000);
-      assert.equal(event.library, LIBRARY);
-      assert.equal(event.ip, '127.0.0.1');
-      assert.equal(event.language, 'fr-FR');
-      assert.equal(event.app_version, '4.2.0');
-      assert.equal(event.os_name, 'Mac OS');
-      assert.match(event.insert_id, new RegExp(`^${ids.track}-[0-9a-f]{8}-0$`));
+      assert.match(record.item.insert_id, new RegExp(`^${ids.track}-[0-9a-f]{8}-0$`));
     });
 
     await t.test('Order Completed → Log Purchase: the order and one Product Purchased per product', () => {
@@ -256,37 +215,38 @@ describe(`segment-analytics-python ${PINNED} → ampline serve → Amplitude`, (
 
     await t.test('page → "Viewed {name}": the null userId is no user', () => {
       const [{ item: event }] = records.get(ids.page);
-      assert.equal(event.event_type, 'Viewed Pricing');
       assert.equal(event.user_id ?? null, null);
-      assert.equal(event.device_id, pageAnonymousId);
-      assert.deepEqual(event.event_properties, { url: 'https://example.com/pricing', path: '/pricing' });
+      assertFields(event, {
+        event_type: 'Viewed Pricing',
+        device_id: pageAnonymousId,
+        event_properties: { url: 'https://example.com/pricing', path: '/pricing' },
+      });
     });
 
     await t.test('screen → "Viewed {name}", device fields from context', () => {
       const [{ item: event }] = records.get(ids.screen);
-      assert.equal(event.event_type, 'Viewed Settings');
-      assert.equal(event.device_id, 'py-device-0001');
-      assert.equal(event.platform, 'Android');
-      assert.equal(event.os_name, 'Android');
-      assert.equal(event.os_version, '14');
-      assert.equal(event.device_manufacturer, 'Google');
-      assert.equal(event.device_model, 'Pixel 8');
-      assert.deepEqual(event.event_properties, { tab: 'privacy' });
+      assertFields(event, {
+        event_type: 'Viewed Settings',
+        device_id: 'py-device-0001',
+        platform: 'Android',
+        os_name: 'Android',
+        os_version: '14',
+        device_manufacturer: 'Google',
+        device_model: 'Pixel 8',
+        event_properties: { tab: 'privacy' },
+      });
     });
 
     await t.test('nothing else reached the project: no preset routes group or alias', async () => {
-      assert.equal((await mockQuery(stack.mock, '/_mock/events?project=presets')).count, 1 + 3 + 1 + 1);
-      assert.equal((await mockQuery(stack.mock, '/_mock/identifies?project=presets')).count, 1);
-      for (const kind of ['groupidentifies', 'usermaps']) {
-        assert.equal((await mockQuery(stack.mock, `/_mock/${kind}?project=presets`)).count, 0, kind);
-      }
+      const counts = await projectCounts(stack.mock, 'presets');
+      assert.deepEqual(counts, { events: 1 + 3 + 1 + 1, identifies: 1, groupidentifies: 0, usermaps: 0 });
     });
   });
 
   test('group and alias through their mappings, gzipped → Group Identify User and Map User', async (t) => {
     const ids = { group: `py-mgroup-${run}`, alias: `py-malias-${run}` };
     const groupId = `py-acme-${run}`;
-    const { code, report, stderr } = await sendWithPython({
+    const report = await sendAllWithPython({
       host: stack.servers.mapped,
       write_key: 'python-mapped-write-key',
       gzip: true,
@@ -313,35 +273,12 @@ describe(`segment-analytics-python ${PINNED} → ampline serve → Amplitude`, (
         },
       ],
     });
-    assert.equal(code, 0, `the client reported errors: ${JSON.stringify(report.errors)}\n${stderr}`);
     assert.equal(report.requests[0].headers['Content-Encoding'], 'gzip');
-
-    const wire = Object.fromEntries(Object.entries(ids).map(([k, id]) => [k, onTheWire(report, id)]));
-    const records = await verifyDeliveries(stack.mock, {
-      logs: () => stack.logs(),
-      project: 'mapped',
-      settings: settings(MAPPED_KEY),
-      cases: [
-        {
-          stored: asStored(wire.group.item, wire.group.envelope),
-          sentAt: wire.group.envelope.sentAt,
-          mapping: GROUP_MAPPING,
-        },
-        {
-          stored: asStored(wire.alias.item, wire.alias.envelope),
-          sentAt: wire.alias.envelope.sentAt,
-          mapping: ALIAS_MAPPING,
-        },
-      ],
-    });
+    const records = await verifyRouted(stack, 'mapped', onTheWire(report.requests, ids), MAPPED_ROUTES);
 
     await t.test('group: the user joins the group, and the group gets its properties', () => {
-      const [association, group] = records.get(ids.group);
-      assert.equal(association.endpoint, '/identify');
-      assert.equal(association.item.user_id, userId);
-      assert.deepEqual(association.item.groups, { company: groupId });
-      assert.equal(group.endpoint, '/groupidentify');
-      assert.deepEqual(group.item.group_properties, { name: 'Acme', employees: 42 });
+      const properties = { name: 'Acme', employees: 42 };
+      assertJoinedGroup(records.get(ids.group), { userId, deviceId: anonymousId, groupId, properties });
     });
 
     await t.test('alias: previousId is mapped to userId', () => {
@@ -354,7 +291,6 @@ describe(`segment-analytics-python ${PINNED} → ampline serve → Amplitude`, (
   test("250 events in the client's own batches of 100: each arrives once, text intact, opted-out ones not at all", async () => {
     const user = `py-volume-${run}`;
     const optedOut = `py-optout-${run}`;
-    const text = 'café ☕ 🎵 «ü» \u2028 "quoted" \\ end';
     const calls = [
       {
         method: 'track',
@@ -365,36 +301,30 @@ describe(`segment-analytics-python ${PINNED} → ampline serve → Amplitude`, (
     for (let i = 0; i < 250; i++) {
       calls.push({
         method: 'track',
-        args: { message_id: `py-volume-${run}-${i}`, user_id: user, event: 'Item Viewed', properties: { i, text } },
+        args: {
+          message_id: `py-volume-${run}-${i}`,
+          user_id: user,
+          event: 'Item Viewed',
+          properties: { i, text: AWKWARD_TEXT },
+        },
       });
     }
-    const { code, report, stderr } = await sendWithPython({
+    const report = await sendAllWithPython({
       host: stack.servers.presets,
       write_key: 'python-presets-write-key',
       calls,
     });
-    assert.equal(code, 0, `the client reported errors: ${JSON.stringify(report.errors)}\n${stderr}`);
     assert.ok(report.requests.length >= 3, `the client sent ${report.requests.length} requests`);
 
-    const items = await until(
-      async () => {
-        const answer = await mockQuery(stack.mock, `/_mock/events?user_id=${user}&limit=1000`);
-        return answer.count >= 250 ? answer.items.map((r) => r.item) : undefined;
-      },
-      { what: `250 events of ${user}` },
-    );
-    assert.equal(items.length, 250);
-    assert.deepEqual(
-      items.map((e) => e.event_properties.i).sort((a, b) => a - b),
-      [...Array(250).keys()],
-    );
-    for (const event of items) {
-      assert.equal(event.event_properties.text, text);
-      assert.equal(event.library, LIBRARY);
-      assert.ok(event.insert_id.startsWith(`py-volume-${run}-${event.event_properties.i}-`), event.insert_id);
-    }
+    const events = await assertNumberedEventsOnce(stack.mock, {
+      userId: user,
+      count: 250,
+      text: AWKWARD_TEXT,
+      messageIdPrefix: `py-volume-${run}-`,
+    });
+    for (const event of events) assert.equal(event.library, LIBRARY);
     // Queued and routed in order: the opted-out calls, sent first, were routed before these arrived.
-    assert.equal((await mockQuery(stack.mock, `/_mock/events?user_id=${optedOut}`)).count, 0);
+    assert.equal(await countAt(stack.mock, 'events', { user_id: optedOut }), 0);
   });
 
   test('an unknown write key is refused, and the client reports the failure', async () => {
@@ -410,6 +340,6 @@ describe(`segment-analytics-python ${PINNED} → ampline serve → Amplitude`, (
       [401],
     );
     assert.equal(report.errors.length, 1);
-    assert.equal((await mockQuery(stack.mock, `/_mock/events?user_id=${user}`)).count, 0);
+    assert.equal(await countAt(stack.mock, 'events', { user_id: user }), 0);
   });
 });

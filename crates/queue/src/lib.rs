@@ -175,7 +175,7 @@ pub struct Stats {
     pub pending_deliveries: u64,
     pub leased_deliveries: u64,
     pub failed_deliveries: u64,
-    /// Routed events still kept for replay.
+    /// Routed events still kept for replay (routed minus purged, from the counters).
     pub archived_events: u64,
     pub oldest_unrouted_received_at_ms: Option<i64>,
     pub oldest_pending_received_at_ms: Option<i64>,
@@ -246,6 +246,10 @@ pub trait Queue: Send + Sync {
     /// The oldest `limit` events not yet routed, in append order.
     fn next_unrouted(&self, limit: usize) -> Result<Vec<StoredEvent>>;
 
+    /// Like [`Queue::next_unrouted`], but only events after `after`: a router that has events in
+    /// a commit not yet done reads on past them.
+    fn next_unrouted_after(&self, after: EventId, limit: usize) -> Result<Vec<StoredEvent>>;
+
     /// Marks `events` routed and stores `deliveries`, atomically. Events without a delivery count as
     /// unmatched. Fails, changing nothing, if an event is unknown or already routed, or a delivery
     /// belongs to an event not in `events`. Returns the delivery ids in `deliveries` order.
@@ -264,6 +268,10 @@ pub trait Queue: Send + Sync {
         now_ms: i64,
         limit: usize,
     ) -> Result<Vec<Delivery>>;
+
+    /// The earliest due time among unleased pending deliveries (an index lookup, unlike
+    /// [`Queue::stats`]), so a sender knows how long it may sleep.
+    fn next_due_at_ms(&self) -> Result<Option<i64>>;
 
     /// Batch keys with unleased deliveries due at `now_ms`, in key order.
     fn batch_keys_due(&self, now_ms: i64) -> Result<Vec<BatchKeyDue>>;

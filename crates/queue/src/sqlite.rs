@@ -19,7 +19,9 @@
 //! ones already queued behind it (up to [`QueueOptions::max_requests_per_commit`] requests and
 //! [`QueueOptions::max_rows_per_commit`] rows, so a commit stays short), applies each inside its
 //! own savepoint (so one request's error rolls back only that request), commits once, and then
-//! answers them all. While one commit's fsync runs, the next requests queue up, so under load many
+//! answers them all. Because the savepoint already undoes a failed request, the row-by-row writes
+//! say `OR FAIL`, which spares SQLite a statement journal per statement (it had cost more than
+//! half of a routing commit). While one commit's fsync runs, the next requests queue up, so under load many
 //! callers share one fsync. Reads (`next_unrouted`, `batch_keys_due`, `failed`, `archived_events`,
 //! `stats`) run on a small pool of read connections and never wait for the writer; WAL gives them a
 //! committed snapshot, and since a write is answered only after its commit, a caller always reads its
@@ -582,7 +584,7 @@ fn apply(connection: &Connection, op: Op) -> Result<Reply> {
         Op::RetryLater(ids, next_at_ms, error) => {
             let mut statement = connection
                 .prepare_cached(
-                    "UPDATE deliveries SET attempts = attempts + 1, last_error = ?2, \
+                    "UPDATE OR FAIL deliveries SET attempts = attempts + 1, last_error = ?2, \
                      due_at_ms = ?3, leased = 0 WHERE id = ?1",
                 )
                 .map_err(storage)?;
@@ -601,7 +603,7 @@ fn apply(connection: &Connection, op: Op) -> Result<Reply> {
         }
         Op::Release(ids) => for_each_id(
             connection,
-            "UPDATE deliveries SET leased = 0 WHERE id = ?1 AND leased = 1",
+            "UPDATE OR FAIL deliveries SET leased = 0 WHERE id = ?1 AND leased = 1",
             &ids,
         )
         .map(Reply::Count),
@@ -667,7 +669,7 @@ fn bump(connection: &Connection, counter: &str, by: u64) -> Result<()> {
         return Ok(());
     }
     connection
-        .prepare_cached("UPDATE counters SET value = value + ?2 WHERE name = ?1")
+        .prepare_cached("UPDATE OR FAIL counters SET value = value + ?2 WHERE name = ?1")
         .map_err(storage)?
         .execute(params![counter, i64::try_from(by).unwrap_or(i64::MAX)])
         .map_err(storage)?;
@@ -686,7 +688,8 @@ fn for_each_id(connection: &Connection, sql: &str, ids: &[DeliveryId]) -> Result
 fn append(connection: &Connection, batch: Vec<NewEvent>) -> Result<Vec<EventId>> {
     let mut statement = connection
         .prepare_cached(
-            "INSERT INTO events (source, received_at_ms, message_id, body) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT OR FAIL INTO events (source, received_at_ms, message_id, body) \
+             VALUES (?1, ?2, ?3, ?4)",
         )
         .map_err(storage)?;
     let mut ids = Vec::with_capacity(batch.len());
@@ -711,7 +714,7 @@ fn commit_routing(
     deliveries: Vec<NewDelivery>,
 ) -> Result<Vec<DeliveryId>> {
     let mut mark_routed = connection
-        .prepare_cached("UPDATE events SET routed = 1 WHERE id = ?1 AND routed = 0")
+        .prepare_cached("UPDATE OR FAIL events SET routed = 1 WHERE id = ?1 AND routed = 0")
         .map_err(storage)?;
     for &event in events {
         if mark_routed.execute([event.0]).map_err(storage)? == 0 {
@@ -731,7 +734,7 @@ fn commit_routing(
     let mut with_delivery = std::collections::HashSet::new();
     let mut insert = connection
         .prepare_cached(
-            "INSERT INTO deliveries (event_id, mapping, batch_key, throttle_key, payload, \
+            "INSERT OR FAIL INTO deliveries (event_id, mapping, batch_key, throttle_key, payload, \
              received_at_ms, due_at_ms) \
              SELECT ?1, ?2, ?3, ?4, ?5, received_at_ms, ?6 FROM events WHERE id = ?1",
         )
@@ -780,7 +783,7 @@ fn replace_delivery(
 ) -> Result<Vec<DeliveryId>> {
     let mut insert = connection
         .prepare_cached(
-            "INSERT INTO deliveries (event_id, mapping, batch_key, throttle_key, payload, \
+            "INSERT OR FAIL INTO deliveries (event_id, mapping, batch_key, throttle_key, payload, \
              received_at_ms, due_at_ms) \
              SELECT event_id, ?2, ?3, ?4, ?5, received_at_ms, ?6 FROM deliveries WHERE id = ?1",
         )
@@ -847,7 +850,7 @@ fn lease(
     let ids: Vec<DeliveryId> = deliveries.iter().map(|delivery| delivery.id).collect();
     for_each_id(
         connection,
-        "UPDATE deliveries SET leased = 1 WHERE id = ?1",
+        "UPDATE OR FAIL deliveries SET leased = 1 WHERE id = ?1",
         &ids,
     )?;
     Ok(deliveries)
@@ -940,6 +943,19 @@ impl Queue for SqliteQueue {
         })
     }
 
+    fn next_unrouted_after(&self, after: EventId, limit: usize) -> Result<Vec<StoredEvent>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(|connection| {
+            connection
+                .prepare_cached(
+                    "SELECT id, source, received_at_ms, message_id, body FROM events \
+                     INDEXED BY events_unrouted WHERE routed = 0 AND id > ?1 ORDER BY id LIMIT ?2",
+                )?
+                .query_map([after.0, limit], event_from_row)?
+                .collect()
+        })
+    }
+
     fn commit_routing(
         &self,
         events: &[EventId],
@@ -971,6 +987,10 @@ impl Queue for SqliteQueue {
             Reply::Deliveries(deliveries) => Ok(deliveries),
             _ => Err(unexpected_reply()),
         }
+    }
+
+    fn next_due_at_ms(&self) -> Result<Option<i64>> {
+        self.read(next_due)
     }
 
     fn batch_keys_due(&self, now_ms: i64) -> Result<Vec<BatchKeyDue>> {
@@ -1154,7 +1174,8 @@ fn read_stats(connection: &Connection) -> rusqlite::Result<Stats> {
             "SELECT count(*) FROM deliveries WHERE leased = 1",
         )?,
         failed_deliveries: count(connection, "SELECT count(*) FROM failed")?,
-        archived_events: count(connection, "SELECT count(*) FROM events WHERE routed = 1")?,
+        // From the counters: counting the archive would scan days of events.
+        archived_events: counters.routed.saturating_sub(counters.purged),
         oldest_unrouted_received_at_ms: min_time(
             connection,
             "SELECT min(received_at_ms) FROM events INDEXED BY events_unrouted WHERE routed = 0",
@@ -1163,12 +1184,16 @@ fn read_stats(connection: &Connection) -> rusqlite::Result<Stats> {
             connection,
             "SELECT min(received_at_ms) FROM deliveries",
         )?,
-        next_due_at_ms: min_time(
-            connection,
-            "SELECT min(due_at_ms) FROM deliveries WHERE leased = 0",
-        )?,
+        next_due_at_ms: next_due(connection)?,
         counters,
     })
+}
+
+fn next_due(connection: &Connection) -> rusqlite::Result<Option<i64>> {
+    min_time(
+        connection,
+        "SELECT min(due_at_ms) FROM deliveries INDEXED BY deliveries_due WHERE leased = 0",
+    )
 }
 
 fn unexpected_reply() -> Error {

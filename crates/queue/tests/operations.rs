@@ -314,6 +314,31 @@ fn failed_store_round_trip_keeps_id_payload_and_reason() {
 }
 
 #[test]
+fn next_unrouted_after_reads_past_a_batch_still_being_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = open(&dir);
+    let ids = queue
+        .append((0..5).map(|i| event(&format!("m{i}"), 1_000)).collect())
+        .unwrap();
+    let first = queue.next_unrouted(2).unwrap();
+    assert_eq!(first.iter().map(|e| e.id).collect::<Vec<_>>(), ids[..2]);
+    let after = queue.next_unrouted_after(ids[1], 10).unwrap();
+    assert_eq!(after.iter().map(|e| e.id).collect::<Vec<_>>(), ids[2..]);
+    queue.commit_routing(&ids[2..4], Vec::new()).unwrap();
+    let rest = queue.next_unrouted_after(ids[1], 10).unwrap();
+    assert_eq!(rest.iter().map(|e| e.id).collect::<Vec<_>>(), [ids[4]]);
+    let all = queue.next_unrouted(10).unwrap();
+    assert_eq!(
+        all.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [ids[0], ids[1], ids[4]]
+    );
+    assert_eq!(queue.next_due_at_ms().unwrap(), None);
+    let due = deliveries_due_at(&queue, "k", &[70, 30]);
+    assert_eq!(due.len(), 2);
+    assert_eq!(queue.next_due_at_ms().unwrap(), Some(30));
+}
+
+#[test]
 fn replace_delivery_swaps_one_delivery_for_new_ones_of_the_same_event() {
     let dir = tempfile::tempdir().unwrap();
     let queue = open(&dir);

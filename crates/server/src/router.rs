@@ -1,5 +1,10 @@
 //! The router task: unrouted events → delivery items, committed atomically with the events'
 //! routed mark so a crash neither loses nor duplicates deliveries.
+//!
+//! Reading and routing a batch is CPU work, committing it is the queue writer's: the two overlap.
+//! While batch N commits, batch N+1 (the events after N's last one) is read and routed; at most
+//! one commit is in flight, and if it fails, the router starts again from the oldest unrouted
+//! event, so nothing is skipped and nothing is routed twice.
 
 use crate::metrics::{MappingLabel, ReasonLabel};
 use crate::routing::{route_event, Item, Routed, REROUTE_KEY};
@@ -8,14 +13,29 @@ use ampline_queue::{EventId, NewDelivery, Queue};
 use ampline_useragent::UserAgentCache;
 use std::collections::HashMap;
 use std::time::Duration;
+use tokio::task::JoinHandle;
 
 /// Events routed per transaction.
 const ROUTE_BATCH: usize = 500;
 /// Polling interval when no append wakes the router.
 const IDLE_POLL: Duration = Duration::from_millis(500);
 
+/// A routed batch, ready to commit.
+#[derive(Default)]
+struct Batch {
+    events: Vec<EventId>,
+    deliveries: Vec<NewDelivery>,
+    /// (index in `deliveries`, reason) of each refusal, failed right after the commit.
+    refusals: Vec<(usize, String)>,
+    tally: Tally,
+    routed_at_ms: i64,
+}
+
 pub async fn run_router(state: AppState) {
     let mut user_agents = Some(UserAgentCache::new(1024));
+    // The last event read; the next read starts after it.
+    let mut cursor: Option<EventId> = None;
+    let mut committing: Option<JoinHandle<ampline_queue::Result<()>>> = None;
     loop {
         // Registered before the read so an append racing with it still wakes us.
         let appended = state.appended.notified();
@@ -23,54 +43,82 @@ pub async fn run_router(state: AppState) {
         let mut cache = user_agents
             .take()
             .unwrap_or_else(|| UserAgentCache::new(1024));
-        let outcome = tokio::task::spawn_blocking(move || {
-            let result = route_once(&worker_state, &mut cache);
-            (result, cache)
+        let prepared = tokio::task::spawn_blocking(move || {
+            let batch = prepare(&worker_state, cursor, &mut cache);
+            (batch, cache)
         })
         .await;
-        let routed = match outcome {
-            Ok((result, cache)) => {
+        let batch = match prepared {
+            Ok((batch, cache)) => {
                 user_agents = Some(cache);
-                result
+                batch
             }
-            Err(error) => {
-                tracing::error!(%error, "router task panicked");
-                Ok(0)
-            }
+            Err(error) => Err(ampline_queue::Error::Storage(format!(
+                "router task failed: {error}"
+            ))),
         };
-        match routed {
-            // Ingest has stopped before shutdown begins, so nothing more can arrive.
-            Ok(0) if state.is_draining() => {
-                state.finish_routing();
-                return;
+        if let Some(commit) = committing.take() {
+            let committed = match commit.await {
+                Ok(result) => result,
+                Err(error) => Err(ampline_queue::Error::Storage(format!(
+                    "commit task failed: {error}"
+                ))),
+            };
+            match committed {
+                Ok(()) => state.routed.notify_one(),
+                Err(error) => {
+                    // The batch routed meanwhile started after the failed one: drop it too.
+                    tracing::error!(%error, "routing commit failed; retrying");
+                    cursor = None;
+                    tokio::time::sleep(IDLE_POLL).await;
+                    continue;
+                }
             }
-            Ok(0) => {
+        }
+        match batch {
+            Ok(batch) if batch.events.is_empty() => {
+                // Ingest has stopped before draining begins, so nothing more can arrive.
+                if state.is_draining() {
+                    state.finish_routing();
+                    return;
+                }
                 let _ = tokio::time::timeout(IDLE_POLL, appended).await;
             }
-            Ok(_) => state.routed.notify_one(),
+            Ok(batch) => {
+                cursor = batch.events.last().copied();
+                let commit_state = state.clone();
+                committing = Some(tokio::task::spawn_blocking(move || {
+                    commit(&commit_state, batch)
+                }));
+            }
             Err(error) => {
                 tracing::error!(%error, "routing failed; retrying");
+                cursor = None;
                 tokio::time::sleep(IDLE_POLL).await;
             }
         }
     }
 }
 
-/// Routes one batch of events; returns how many events were routed.
-fn route_once(state: &AppState, cache: &mut UserAgentCache) -> ampline_queue::Result<usize> {
-    let events = state.queue.next_unrouted(ROUTE_BATCH)?;
-    if events.is_empty() {
-        return Ok(0);
-    }
+/// Reads the events after `cursor` (all unrouted ones when `None`) and routes them.
+fn prepare(
+    state: &AppState,
+    cursor: Option<EventId>,
+    cache: &mut UserAgentCache,
+) -> ampline_queue::Result<Batch> {
+    let events = match cursor {
+        Some(after) => state.queue.next_unrouted_after(after, ROUTE_BATCH)?,
+        None => state.queue.next_unrouted(ROUTE_BATCH)?,
+    };
     let now = now_ms();
     let pipeline = state.pipeline();
-    let mut ids = Vec::with_capacity(events.len());
-    let mut deliveries = Vec::new();
-    let mut tally = Tally::default();
-    // (index in `deliveries`, reason) of each refusal, failed right after the commit.
-    let mut refusals = Vec::new();
+    let mut batch = Batch {
+        events: Vec::with_capacity(events.len()),
+        routed_at_ms: now,
+        ..Batch::default()
+    };
     for event in &events {
-        ids.push(event.id);
+        batch.events.push(event.id);
         let body: serde_json::Value = match serde_json::from_slice(&event.body) {
             Ok(body) => body,
             Err(error) => {
@@ -79,7 +127,7 @@ fn route_once(state: &AppState, cache: &mut UserAgentCache) -> ampline_queue::Re
             }
         };
         let routed = route_event(&pipeline, &body, &event.message_id, Some(cache));
-        tally.add(&routed);
+        batch.tally.add(&routed);
         for failure in routed.failures {
             tracing::warn!(
                 event = event.id.0,
@@ -88,11 +136,11 @@ fn route_once(state: &AppState, cache: &mut UserAgentCache) -> ampline_queue::Re
                 reason = %failure.reason,
                 "mapping refused the event; kept in the failed store"
             );
-            refusals.push((
-                deliveries.len(),
+            batch.refusals.push((
+                batch.deliveries.len(),
                 format!("mapping refused: {}", failure.reason),
             ));
-            deliveries.push(NewDelivery {
+            batch.deliveries.push(NewDelivery {
                 event_id: event.id,
                 mapping: failure.mapping,
                 batch_key: REROUTE_KEY.to_owned(),
@@ -101,23 +149,29 @@ fn route_once(state: &AppState, cache: &mut UserAgentCache) -> ampline_queue::Re
                 due_at_ms: now,
             });
         }
-        deliveries.extend(
+        batch.deliveries.extend(
             routed
                 .items
                 .into_iter()
                 .map(|item| new_delivery(event.id, item, now)),
         );
     }
-    let delivery_ids = state.queue.commit_routing(&ids, deliveries)?;
+    Ok(batch)
+}
+
+fn commit(state: &AppState, batch: Batch) -> ampline_queue::Result<()> {
+    let delivery_ids = state
+        .queue
+        .commit_routing(&batch.events, batch.deliveries)?;
     // A crash before this leaves the refusals pending under REROUTE_KEY, where the sender runs
     // their mapping again: the same outcome, one step later.
-    for (index, reason) in refusals {
+    for (index, reason) in batch.refusals {
         if let Some(&id) = delivery_ids.get(index) {
-            state.queue.fail(&[id], &reason, now)?;
+            state.queue.fail(&[id], &reason, batch.routed_at_ms)?;
         }
     }
-    tally.publish(state);
-    Ok(events.len())
+    batch.tally.publish(state);
+    Ok(())
 }
 
 pub(crate) fn new_delivery(event_id: EventId, item: Item, due_at_ms: i64) -> NewDelivery {

@@ -160,7 +160,7 @@ pub async fn run_sender(state: AppState, options: Arc<SenderOptions>) {
         let due = tokio::task::spawn_blocking(move || {
             let keys = queue.batch_keys_due(now)?;
             let next_due = if keys.is_empty() {
-                queue.stats()?.next_due_at_ms
+                queue.next_due_at_ms()?
             } else {
                 None
             };
