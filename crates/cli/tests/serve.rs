@@ -253,3 +253,78 @@ fn validate_names_every_problem_and_serve_refuses_a_bad_configuration() {
     assert!(valid);
     assert!(stdout.contains("dry run"), "{stdout}");
 }
+
+#[test]
+fn sighup_reloads_the_configuration_and_keeps_it_when_the_new_one_is_invalid() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("ampline.toml");
+    let base =
+        "[[sources]]\nname = \"web\"\nwrite_key = \"WK\"\n[server]\nadmin_token = \"T0KEN\"\n";
+    std::fs::write(&config, base).unwrap();
+    let mut serve = start(&dir.path().join("data"), Some(&config));
+    let status = |serve: &Serve| {
+        let (code, body) = http(
+            &serve.admin,
+            "GET /api/status HTTP/1.1\r\nAuthorization: Bearer T0KEN",
+            "",
+        );
+        assert_eq!(code, 200, "{body}");
+        body
+    };
+    assert!(status(&serve).contains("\"Track Calls\""));
+    let hangup = |serve: &Serve| {
+        let sent = Command::new("kill")
+            .args(["-HUP", &serve.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    };
+    let wait_for = |serve: &Serve, wanted: &str| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let body = status(serve);
+            if body.contains(wanted) {
+                return body;
+            }
+            assert!(Instant::now() < deadline, "never saw {wanted}: {body}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+
+    std::fs::write(
+        &config,
+        format!(
+            "{base}[[mappings]]\nname = \"only this\"\ntrigger = 'type = \"track\"'\naction = \"logEventV2\"\n"
+        ),
+    )
+    .unwrap();
+    hangup(&serve);
+    let reloaded = wait_for(&serve, "\"only this\"");
+    assert!(!reloaded.contains("\"Track Calls\""), "{reloaded}");
+
+    std::fs::write(
+        &config,
+        format!("{base}[[mappings]]\nname = \"broken\"\ntrigger = '('\naction = \"logEventV2\"\n"),
+    )
+    .unwrap();
+    hangup(&serve);
+    // The failed reload is counted; the mappings stay.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, metrics) = http(
+            &serve.admin,
+            "GET /metrics HTTP/1.1\r\nAuthorization: Bearer T0KEN",
+            "",
+        );
+        if metrics.contains("ampline_config_reloads_total{reason=\"invalid\"} 1") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no failed reload counted: {metrics}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(status(&serve).contains("\"only this\""));
+    assert!(terminate(&mut serve.child).success());
+}
