@@ -108,20 +108,29 @@ pub fn target_url(url: &str, base: Option<&str>) -> String {
 
 /// The request body for `deliveries` of one batch key.
 pub fn build_body(key: &BatchKey, deliveries: &[Delivery]) -> (ContentType, String) {
-    let mut items = String::from("[");
-    for (index, delivery) in deliveries.iter().enumerate() {
-        if index > 0 {
-            items.push(',');
+    // Payloads are the router's own JSON text; a payload that were not UTF-8 is written lossily
+    // (Amplitude then refuses that item, and only that item, by its index).
+    let push_items = |out: &mut String| {
+        out.push('[');
+        for (index, delivery) in deliveries.iter().enumerate() {
+            if index > 0 {
+                out.push(',');
+            }
+            match std::str::from_utf8(&delivery.payload) {
+                Ok(text) => out.push_str(text),
+                Err(_) => out.push_str(&String::from_utf8_lossy(&delivery.payload)),
+            }
         }
-        items.push_str(&String::from_utf8_lossy(&delivery.payload));
-    }
-    items.push(']');
+        out.push(']');
+    };
     match &key.field {
         None => {
-            let mut body = String::from("{\"api_key\":");
-            ampline_js::write_json(&mut body, &Value::from(key.api_key.as_str()));
+            let size: usize = deliveries.iter().map(|d| d.payload.len() + 1).sum();
+            let mut body = String::with_capacity(size + 64);
+            body.push_str("{\"api_key\":");
+            ampline_js::write_json_string(&mut body, &key.api_key);
             body.push_str(",\"events\":");
-            body.push_str(&items);
+            push_items(&mut body);
             if let Some(options) = &key.options {
                 body.push_str(",\"options\":");
                 body.push_str(options);
@@ -130,6 +139,8 @@ pub fn build_body(key: &BatchKey, deliveries: &[Delivery]) -> (ContentType, Stri
             (ContentType::Json, body)
         }
         Some(field) => {
+            let mut items = String::new();
+            push_items(&mut items);
             let mut fields = vec![
                 ("api_key".to_owned(), key.api_key.clone()),
                 (field.clone(), items),

@@ -251,13 +251,14 @@ async fn events_refused_by_a_mapping_are_counted() -> TestResult {
             .status(),
         200
     );
-    assert!(eventually(|| stats(&server).counters.routed == 1).await);
-    let metrics = server.state.metrics.render(&stats(&server), 0);
+    // The refusal waits in the failed store; the metrics are published right after.
+    assert!(eventually(|| stats(&server).failed_deliveries == 1).await);
+    let refused = "ampline_failed_items_total{mapping=\"no type\",reason=\"mapping_refused\"} 1\n";
+    let metrics = || server.state.metrics.render(&stats(&server), 0);
     assert!(
-        metrics.contains(
-            "ampline_failed_items_total{mapping=\"no type\",reason=\"mapping_refused\"} 1\n"
-        ),
-        "{metrics}"
+        eventually(|| metrics().contains(refused)).await,
+        "{}",
+        metrics()
     );
     assert_eq!(stats(&server).pending_deliveries, 0);
     Ok(())
