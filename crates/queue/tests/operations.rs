@@ -131,6 +131,8 @@ fn commit_routing_is_all_or_nothing() {
     assert_eq!(again, Err(Error::AlreadyRouted(ids[0])));
     let unknown = queue.commit_routing(&[ids[1], EventId(999)], vec![delivery(ids[1], "k", 0)]);
     assert_eq!(unknown, Err(Error::UnknownEvent(EventId(999))));
+    let twice = queue.commit_routing(&[ids[1], ids[1]], vec![delivery(ids[1], "k", 0)]);
+    assert_eq!(twice, Err(Error::AlreadyRouted(ids[1])));
     let unlisted = queue.commit_routing(&[ids[1]], vec![delivery(ids[0], "k", 0)]);
     assert_eq!(unlisted, Err(Error::DeliveryForUnlistedEvent(ids[0])));
 
