@@ -141,7 +141,7 @@ async fn status(State(state): State<AppState>) -> Response {
     json_response(
         StatusCode::OK,
         &json!({
-            "dry_run": pipeline.dry_run,
+            "dry_run": pipeline.is_dry_run(),
             "region": pipeline.settings.region.id(),
             "sources": pipeline.sources.iter().map(|(_, name)| name.as_str()).collect::<Vec<_>>(),
             "mappings": pipeline.mappings.iter().map(|m| json!({

@@ -239,8 +239,6 @@ pub struct Pipeline {
     pub mappings: Vec<CompiledMapping>,
     /// Enabled browser-plugin mappings, served to analytics.js in its settings.
     pub browser: Vec<BrowserSubscription>,
-    /// No Amplitude API key: requests are recorded instead of sent.
-    pub dry_run: bool,
     pub derive_insert_ids: bool,
     pub ingest: IngestConfig,
     /// The configured admin token; `None` means the one generated in the data directory.
@@ -250,6 +248,11 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
+    /// No Amplitude API key: requests are recorded instead of sent.
+    pub fn is_dry_run(&self) -> bool {
+        self.settings.api_key.expose().is_empty()
+    }
+
     pub fn source_for_key(&self, write_key: &str) -> Option<String> {
         self.sources
             .iter()
@@ -484,13 +487,11 @@ impl Config {
         if !problems.is_empty() {
             return Err(ConfigErrors(problems));
         }
-        let dry_run = api_key.is_none();
         Ok(Pipeline {
             sources,
             settings: Settings::new(api_key.unwrap_or_default(), secret_key, region),
             mappings,
             browser,
-            dry_run,
             derive_insert_ids: self.delivery.derive_insert_ids.unwrap_or(true),
             ingest,
             admin_token,

@@ -8,10 +8,11 @@
 
 use crate::metrics::{MappingLabel, ReasonLabel};
 use crate::routing::{route_event, Item, Routed, REROUTE_KEY};
-use crate::{now_ms, AppState};
+use crate::{now_ms, AppState, Pipeline};
 use ampline_queue::{EventId, NewDelivery, Queue};
 use ampline_useragent::UserAgentCache;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
@@ -21,7 +22,6 @@ const ROUTE_BATCH: usize = 500;
 const IDLE_POLL: Duration = Duration::from_millis(500);
 
 /// A routed batch, ready to commit.
-#[derive(Default)]
 struct Batch {
     events: Vec<EventId>,
     deliveries: Vec<NewDelivery>,
@@ -29,6 +29,8 @@ struct Batch {
     refusals: Vec<(usize, String)>,
     tally: Tally,
     routed_at_ms: i64,
+    /// What routed it: the tally counts by position in its mappings.
+    pipeline: Arc<Pipeline>,
 }
 
 pub async fn run_router(state: AppState) {
@@ -114,8 +116,11 @@ fn prepare(
     let pipeline = state.pipeline();
     let mut batch = Batch {
         events: Vec::with_capacity(events.len()),
+        deliveries: Vec::new(),
+        refusals: Vec::new(),
+        tally: Tally::default(),
         routed_at_ms: now,
-        ..Batch::default()
+        pipeline: Arc::clone(&pipeline),
     };
     for event in &events {
         batch.events.push(event.id);
@@ -170,7 +175,7 @@ fn commit(state: &AppState, batch: Batch) -> ampline_queue::Result<()> {
             state.queue.fail(&[id], &reason, batch.routed_at_ms)?;
         }
     }
-    batch.tally.publish(state);
+    batch.tally.publish(state, &batch.pipeline);
     Ok(())
 }
 
@@ -190,7 +195,8 @@ pub(crate) fn new_delivery(event_id: EventId, item: Item, due_at_ms: i64) -> New
 struct Tally {
     by_integrations: u64,
     unmatched: u64,
-    matched: HashMap<String, u64>,
+    /// Matches per position in the pipeline's mappings.
+    matched: Vec<u64>,
     refused: HashMap<String, u64>,
 }
 
@@ -201,15 +207,18 @@ impl Tally {
         } else if routed.matched.is_empty() {
             self.unmatched += 1;
         }
-        for name in &routed.matched {
-            *self.matched.entry(name.clone()).or_default() += 1;
+        for &index in &routed.matched {
+            if self.matched.len() <= index {
+                self.matched.resize(index + 1, 0);
+            }
+            self.matched[index] += 1;
         }
         for failure in &routed.failures {
             *self.refused.entry(failure.mapping.clone()).or_default() += 1;
         }
     }
 
-    fn publish(self, state: &AppState) {
+    fn publish(self, state: &AppState, pipeline: &Pipeline) {
         let metrics = &state.metrics;
         for (reason, count) in [
             ("integrations", self.by_integrations),
@@ -224,11 +233,15 @@ impl Tally {
                     .inc_by(count);
             }
         }
-        for (mapping, count) in self.matched {
-            metrics
-                .matched
-                .get_or_create(&MappingLabel { mapping })
-                .inc_by(count);
+        for (mapping, count) in pipeline.mappings.iter().zip(self.matched) {
+            if count > 0 {
+                metrics
+                    .matched
+                    .get_or_create(&MappingLabel {
+                        mapping: mapping.name.clone(),
+                    })
+                    .inc_by(count);
+            }
         }
         for (mapping, count) in self.refused {
             metrics.count_failed(&mapping, "mapping_refused", count);

@@ -63,8 +63,8 @@ pub struct RouteFailure {
 pub struct Routed {
     pub items: Vec<Item>,
     pub failures: Vec<RouteFailure>,
-    /// Names of the mappings whose trigger matched, in pipeline order.
-    pub matched: Vec<String>,
+    /// Positions in `Pipeline::mappings` of the mappings whose trigger matched.
+    pub matched: Vec<usize>,
     /// The event's `integrations` object excluded Amplitude (Actions); no mapping ran.
     pub filtered_by_integrations: bool,
 }
@@ -82,9 +82,9 @@ pub fn route_event(
         routed.filtered_by_integrations = true;
         return routed;
     }
-    for mapping in &pipeline.mappings {
+    for (index, mapping) in pipeline.mappings.iter().enumerate() {
         if mapping.trigger.matches(event) {
-            routed.matched.push(mapping.name.clone());
+            routed.matched.push(index);
             run_mapping(
                 pipeline,
                 mapping,

@@ -94,7 +94,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), BoxError> {
     };
     let pipeline = config.compile(&env)?;
     let admin_token = persistent_secret(&options.data_dir, ADMIN_TOKEN_FILE)?;
-    let dry_run = pipeline.dry_run;
+    let dry_run = pipeline.is_dry_run();
     let mut queue_options = QueueOptions::default();
     if let Some(retention) = config.server.archive_retention {
         queue_options.retention_ms = i64::try_from(retention.as_millis()).unwrap_or(i64::MAX);

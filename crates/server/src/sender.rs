@@ -451,7 +451,7 @@ impl SendContext {
             body: recorded_body,
             body_truncated: truncated,
         };
-        if self.state.pipeline().dry_run {
+        if self.state.pipeline().is_dry_run() {
             tracing::info!(endpoint = %endpoint, items = chunk.len(), "dry run: request recorded, not sent");
             record.dry_run = true;
             record.outcome = "dry run: recorded, not sent".to_owned();

@@ -72,7 +72,7 @@ pub fn validate(args: &ValidateArgs) -> anyhow::Result<()> {
             );
         }
     }
-    let mode = if pipeline.dry_run {
+    let mode = if pipeline.is_dry_run() {
         ", dry run: no destination api_key"
     } else {
         ""
