@@ -15,6 +15,14 @@ struct Serve {
     banner: String,
 }
 
+/// A failing test must not leave its server running.
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Starts `ampline serve` on free ports and reads where it listens from its first line.
 fn start(data_dir: &Path, config: Option<&Path>) -> Serve {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ampline"));
@@ -172,7 +180,7 @@ fn a_closed_standard_output_does_not_stop_the_server() {
             .to_string()
     };
     let (tracking, admin) = (free_port(), free_port());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ampline"))
+    let child = Command::new(env!("CARGO_BIN_EXE_ampline"))
         .arg("serve")
         .arg("--data-dir")
         .arg(dir.path())
@@ -181,11 +189,17 @@ fn a_closed_standard_output_does_not_stop_the_server() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let mut serve = Serve {
+        child,
+        tracking: tracking.clone(),
+        admin,
+        banner: String::new(),
+    };
     // Closed before the server prints its first line.
-    drop(child.stdout.take());
+    drop(serve.child.stdout.take());
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(&tracking).is_err() {
-        assert_eq!(child.try_wait().unwrap(), None, "serve exited");
+        assert_eq!(serve.child.try_wait().unwrap(), None, "serve exited");
         assert!(Instant::now() < deadline, "serve never listened");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -195,7 +209,7 @@ fn a_closed_standard_output_does_not_stop_the_server() {
         write_key.trim()
     );
     assert_eq!(http(&tracking, "POST /v1/track HTTP/1.1", &event).0, 200);
-    assert!(terminate(&mut child).success());
+    assert!(terminate(&mut serve.child).success());
 }
 
 /// `ampline validate CONFIG`: success, standard output, standard error.
