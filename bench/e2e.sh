@@ -8,7 +8,8 @@
 # runs crates/loadgen against them, prints its report with the issue's targets, and cleans up.
 # Environment: CARGO_TARGET_DIR (default target), AMPLINE_BIN (another ampline binary to measure,
 # e.g. a build of another commit; the load generator is still built here), KEEP=1 keeps the temporary directory,
-# PERF=1 records `perf record -g` of the server into $work/perf.data (needs perf).
+# PERF=1 records `perf record` of the server into $work/perf.data (needs perf; PERF_CALLGRAPH=dwarf
+# for call graphs through code without frame pointers, PERF_FREQ to sample less often).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -76,7 +77,7 @@ for _ in $(seq 100); do
 done
 
 if [[ ${PERF:-0} == 1 ]]; then
-    perf record -F 499 -g -p "$server_pid" -o "$work/perf.data" 2>"$work/perf.err" &
+    perf record -F "${PERF_FREQ:-499}" --call-graph "${PERF_CALLGRAPH:-fp}" -p "$server_pid" -o "$work/perf.data" 2>"$work/perf.err" &
     perf_pid=$!
 fi
 

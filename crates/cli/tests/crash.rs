@@ -83,8 +83,9 @@ impl Server {
         server
     }
 
-    /// `/api/status`'s count of deliveries leased to the sender (handed out, not yet settled).
-    async fn leased_items(&self) -> u64 {
+    /// `/api/status`'s count of items in the sender's hands (handed out, not yet settled):
+    /// stored deliveries it leased and fresh items it took from the router.
+    async fn items_being_sent(&self) -> u64 {
         let status: Value = reqwest::Client::new()
             .get(format!("{}/api/status", self.admin))
             .bearer_auth("ADMIN")
@@ -95,6 +96,7 @@ impl Server {
             .await
             .unwrap();
         status["queue"]["leased_items"].as_u64().unwrap()
+            + status["queue"]["sending_items"].as_u64().unwrap()
     }
 
     /// An address from the start-up log line (`ampline serve started tracking=127.0.0.1:PORT
@@ -359,13 +361,13 @@ async fn kill_9_while_requests_are_in_flight_loses_and_duplicates_nothing() {
                 })
                 .await;
             }
-            // Amplitude never answers: items leased to the sender and never stored when the
-            // server dies; the restarted queue must hand them out again.
+            // Amplitude never answers: items in the sender's hands and never settled when the
+            // server dies; the restarted server must send them again.
             2 => {
                 mock.inject(FaultRule::delay(Duration::from_secs(3600)).always());
                 let deadline = Instant::now() + PATIENCE;
-                while server.leased_items().await == 0 {
-                    assert!(Instant::now() < deadline, "nothing was ever leased");
+                while server.items_being_sent().await == 0 {
+                    assert!(Instant::now() < deadline, "nothing was ever sent");
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             }

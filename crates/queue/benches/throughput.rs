@@ -64,6 +64,8 @@ fn lease_and_ack_100(bencher: Bencher) {
                     throttle_key: None,
                     payload: vec![b'y'; 1_000],
                     due_at_ms: 0,
+                    attempts: 0,
+                    last_error: None,
                 })
                 .collect();
             queue.commit_routing(&ids, deliveries).unwrap();

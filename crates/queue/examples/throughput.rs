@@ -91,6 +91,8 @@ fn lease_ack_run(base: &std::path::Path, senders: usize) {
                 throttle_key: None,
                 payload: vec![b'y'; EVENT_BYTES],
                 due_at_ms: 0,
+                attempts: 0,
+                last_error: None,
             })
             .collect();
         queue.commit_routing(&ids, routed).unwrap();

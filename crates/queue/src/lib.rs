@@ -8,10 +8,12 @@
 //!
 //! 1. **Events.** [`Queue::append`] stores a batch of accepted events and returns only once the
 //!    batch is durable. The server answers the client 200 after that.
-//! 2. **Routing.** The router reads [`Queue::next_unrouted`] in append order, evaluates mappings and
-//!    calls [`Queue::commit_routing`], which marks the events routed *and* inserts their deliveries in
-//!    one transaction, so a crash cannot leave an event routed without its deliveries or delivered
-//!    twice by routing it again.
+//! 2. **Routing.** The router reads [`Queue::next_unrouted`] in append order and evaluates mappings.
+//!    [`Queue::commit_routing`] marks events routed *and* inserts their deliveries in one
+//!    transaction, so a crash cannot leave an event routed without its deliveries.
+//!    [`Queue::commit_settled`] does the same for a sender that first tried the items straight
+//!    from memory: it stores only what Amplitude did not take (to retry, or failed), so the common
+//!    case costs one write per event instead of three per item.
 //! 3. **Delivery.** The sender asks [`Queue::batch_keys_due`] which groups have work, takes deliveries
 //!    with [`Queue::lease_due`], and settles each one with [`Queue::ack_delivered`],
 //!    [`Queue::retry_later`], [`Queue::fail`] or [`Queue::release`].
@@ -81,6 +83,42 @@ pub struct NewDelivery {
     /// The finished Amplitude item, `insert_id` included, so every re-send is byte-identical.
     pub payload: Vec<u8>,
     pub due_at_ms: i64,
+    /// Attempts made before the delivery was stored (by a sender that tried it straight from
+    /// routing), and the last one's error.
+    pub attempts: u32,
+    pub last_error: Option<String>,
+}
+
+/// Routed events whose items a sender settled straight from memory: only what Amplitude did not
+/// take at once is stored, as pending or failed deliveries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SettledEvents {
+    pub events: Vec<EventId>,
+    /// Items Amplitude accepted (or a dry run recorded).
+    pub delivered: u64,
+    /// Events that produced no item and no refusal.
+    pub unmatched: u64,
+    /// Items that wait for another try, with `due_at_ms`, `attempts` and `last_error` set.
+    pub pending: Vec<NewDelivery>,
+    /// Items that gave up, with why; they go to the failed store.
+    pub failed: Vec<(NewDelivery, String)>,
+    pub now_ms: i64,
+}
+
+impl SettledEvents {
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// Adds `other`'s events and items to these.
+    pub fn merge(&mut self, other: SettledEvents) {
+        self.events.extend(other.events);
+        self.delivered += other.delivered;
+        self.unmatched += other.unmatched;
+        self.pending.extend(other.pending);
+        self.failed.extend(other.failed);
+        self.now_ms = self.now_ms.max(other.now_ms);
+    }
 }
 
 /// A pending delivery as handed to the sender.
@@ -258,6 +296,11 @@ pub trait Queue: Send + Sync {
         events: &[EventId],
         deliveries: Vec<NewDelivery>,
     ) -> Result<Vec<DeliveryId>>;
+
+    /// Marks the events of `settled` routed and stores their pending and failed items,
+    /// atomically; the counters count the delivered, retried and failed items. Fails, changing
+    /// nothing, like [`Queue::commit_routing`].
+    fn commit_settled(&self, settled: SettledEvents) -> Result<()>;
 
     /// Leases up to `limit` due, unleased deliveries (of one batch key, or any), earliest due first
     /// and then in id order. A leased delivery is not handed out again until it is settled,

@@ -112,7 +112,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use crate::{
     ArchiveQuery, BatchKeyDue, Counters, Delivery, DeliveryId, Error, EventId, FailedDelivery,
-    FailedSelection, NewDelivery, NewEvent, Queue, Result, Stats, StoredEvent,
+    FailedSelection, NewDelivery, NewEvent, Queue, Result, SettledEvents, Stats, StoredEvent,
 };
 
 /// The schema version this build writes and understands.
@@ -457,6 +457,7 @@ struct Request {
 enum Op {
     Append(Vec<NewEvent>),
     CommitRouting(Vec<EventId>, Vec<NewDelivery>),
+    CommitSettled(SettledEvents),
     Lease {
         batch_key: Option<String>,
         now_ms: i64,
@@ -482,6 +483,9 @@ impl Op {
         match self {
             Op::Append(events) => events.len(),
             Op::CommitRouting(events, deliveries) => events.len() + deliveries.len(),
+            Op::CommitSettled(settled) => {
+                settled.events.len() + settled.pending.len() + settled.failed.len()
+            }
             Op::Lease { limit, .. } => *limit,
             Op::Ack(ids) | Op::Release(ids) | Op::RetryFailedIds(ids, _) => ids.len(),
             Op::RetryLater(ids, _, _) | Op::Fail(ids, _, _) => ids.len(),
@@ -571,6 +575,7 @@ fn apply(connection: &Connection, op: Op) -> Result<Reply> {
         Op::CommitRouting(events, deliveries) => {
             commit_routing(connection, &events, deliveries).map(Reply::DeliveryIds)
         }
+        Op::CommitSettled(settled) => commit_settled(connection, settled).map(|()| Reply::Count(0)),
         Op::Lease {
             batch_key,
             now_ms,
@@ -737,6 +742,61 @@ fn commit_routing(
     events: &[EventId],
     deliveries: Vec<NewDelivery>,
 ) -> Result<Vec<DeliveryId>> {
+    mark_routed(connection, events)?;
+    let listed: std::collections::HashSet<EventId> = events.iter().copied().collect();
+    let mut with_delivery = std::collections::HashSet::new();
+    let mut ids = Vec::with_capacity(deliveries.len());
+    for delivery in deliveries {
+        if !listed.contains(&delivery.event_id) {
+            return Err(Error::DeliveryForUnlistedEvent(delivery.event_id));
+        }
+        with_delivery.insert(delivery.event_id);
+        ids.push(insert_routed_delivery(connection, &delivery)?);
+    }
+    bump(connection, "routed", events.len() as u64)?;
+    bump(
+        connection,
+        "unmatched",
+        listed.len().saturating_sub(with_delivery.len()) as u64,
+    )?;
+    Ok(ids)
+}
+
+fn commit_settled(connection: &Connection, settled: SettledEvents) -> Result<()> {
+    mark_routed(connection, &settled.events)?;
+    let listed: std::collections::HashSet<EventId> = settled.events.iter().copied().collect();
+    let mut retried = 0;
+    for delivery in &settled.pending {
+        if !listed.contains(&delivery.event_id) {
+            return Err(Error::DeliveryForUnlistedEvent(delivery.event_id));
+        }
+        insert_routed_delivery(connection, delivery)?;
+        if delivery.attempts > 0 {
+            retried += 1;
+        }
+    }
+    for (delivery, reason) in &settled.failed {
+        if !listed.contains(&delivery.event_id) {
+            return Err(Error::DeliveryForUnlistedEvent(delivery.event_id));
+        }
+        // Stored first so the failed item takes its id from the deliveries' sequence, which
+        // never reuses one; `fail` then counts the attempt that failed it.
+        let stored = NewDelivery {
+            attempts: delivery.attempts.saturating_sub(1),
+            ..delivery.clone()
+        };
+        let id = insert_routed_delivery(connection, &stored)?;
+        fail(connection, &[id], reason, settled.now_ms)?;
+    }
+    bump(connection, "routed", settled.events.len() as u64)?;
+    bump(connection, "unmatched", settled.unmatched)?;
+    bump(connection, "delivered", settled.delivered)?;
+    bump(connection, "retried", retried)?;
+    Ok(())
+}
+
+/// Marks `events` routed, or fails changing nothing if one is unknown, routed or listed twice.
+fn mark_routed(connection: &Connection, events: &[EventId]) -> Result<()> {
     connection
         .execute_batch("SAVEPOINT mark_routed")
         .map_err(storage)?;
@@ -758,32 +818,20 @@ fn commit_routing(
     }
     connection
         .execute_batch("RELEASE mark_routed")
-        .map_err(storage)?;
-    let listed: std::collections::HashSet<EventId> = events.iter().copied().collect();
-    let mut with_delivery = std::collections::HashSet::new();
+        .map_err(storage)
+}
+
+/// Stores a delivery of a routed event, taking the event's arrival time; returns its id.
+fn insert_routed_delivery(connection: &Connection, delivery: &NewDelivery) -> Result<DeliveryId> {
     let mut insert = connection
         .prepare_cached(
             "INSERT OR FAIL INTO deliveries (event_id, mapping, batch_key, throttle_key, payload, \
-             received_at_ms, due_at_ms) \
-             SELECT ?1, ?2, ?3, ?4, ?5, received_at_ms, ?6 FROM events WHERE id = ?1",
+             received_at_ms, due_at_ms, attempts, last_error) \
+             SELECT ?1, ?2, ?3, ?4, ?5, received_at_ms, ?6, ?7, ?8 FROM events WHERE id = ?1",
         )
         .map_err(storage)?;
-    let mut ids = Vec::with_capacity(deliveries.len());
-    for delivery in deliveries {
-        if !listed.contains(&delivery.event_id) {
-            return Err(Error::DeliveryForUnlistedEvent(delivery.event_id));
-        }
-        with_delivery.insert(delivery.event_id);
-        insert_delivery(&mut insert, delivery.event_id.0, &delivery)?;
-        ids.push(DeliveryId(connection.last_insert_rowid()));
-    }
-    bump(connection, "routed", events.len() as u64)?;
-    bump(
-        connection,
-        "unmatched",
-        listed.len().saturating_sub(with_delivery.len()) as u64,
-    )?;
-    Ok(ids)
+    insert_delivery(&mut insert, delivery.event_id.0, delivery)?;
+    Ok(DeliveryId(connection.last_insert_rowid()))
 }
 
 /// Why `events` cannot be marked routed: the first that is unknown, routed before, or listed twice.
@@ -823,7 +871,9 @@ fn insert_delivery(
             delivery.batch_key,
             delivery.throttle_key,
             delivery.payload,
-            delivery.due_at_ms
+            delivery.due_at_ms,
+            delivery.attempts,
+            delivery.last_error
         ])
         .map_err(storage)
 }
@@ -836,8 +886,8 @@ fn replace_delivery(
     let mut insert = connection
         .prepare_cached(
             "INSERT OR FAIL INTO deliveries (event_id, mapping, batch_key, throttle_key, payload, \
-             received_at_ms, due_at_ms) \
-             SELECT event_id, ?2, ?3, ?4, ?5, received_at_ms, ?6 FROM deliveries WHERE id = ?1",
+             received_at_ms, due_at_ms, attempts, last_error) \
+             SELECT event_id, ?2, ?3, ?4, ?5, received_at_ms, ?6, ?7, ?8 FROM deliveries WHERE id = ?1",
         )
         .map_err(storage)?;
     let mut ids = Vec::with_capacity(deliveries.len());
@@ -1020,6 +1070,13 @@ impl Queue for SqliteQueue {
             Reply::DeliveryIds(ids) => Ok(ids),
             _ => Err(unexpected_reply()),
         }
+    }
+
+    fn commit_settled(&self, settled: SettledEvents) -> Result<()> {
+        if settled.is_empty() {
+            return Ok(());
+        }
+        self.write(Op::CommitSettled(settled)).map(|_| ())
     }
 
     fn lease_due(

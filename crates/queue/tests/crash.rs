@@ -85,6 +85,8 @@ fn acknowledged_events_survive_kill_9_and_leases_come_back() {
                 throttle_key: None,
                 payload: format!("{{\"insert_id\":\"{}\"}}", event_id.0).into_bytes(),
                 due_at_ms: 0,
+                attempts: 0,
+                last_error: None,
             })
             .collect();
         queue.commit_routing(&ids, deliveries).unwrap();
@@ -193,6 +195,8 @@ fn crash_child_routing() {
                     throttle_key: None,
                     payload: Vec::new(),
                     due_at_ms: 0,
+                    attempts: 0,
+                    last_error: None,
                 })
             })
             .collect();

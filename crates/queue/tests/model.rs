@@ -170,6 +170,8 @@ fn run(ops: Vec<Op>) {
                         throttle_key: THROTTLE[throttle].map(str::to_owned),
                         payload: format!("{event_id}/{n}").into_bytes(),
                         due_at_ms: due,
+                        attempts: 0,
+                        last_error: None,
                     });
                     model_deliveries.push(ModelDelivery {
                         batch_key: key,

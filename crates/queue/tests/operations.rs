@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use ampline_queue::{
     ArchiveQuery, BatchKeyDue, DeliveryId, Error, EventId, FailedSelection, NewDelivery, NewEvent,
-    Queue, QueueOptions, SqliteQueue,
+    Queue, QueueOptions, SettledEvents, SqliteQueue,
 };
 
 fn open(dir: &tempfile::TempDir) -> SqliteQueue {
@@ -37,6 +37,8 @@ fn delivery(event_id: EventId, batch_key: &str, due_at_ms: i64) -> NewDelivery {
         throttle_key: None,
         payload: format!(r#"{{"insert_id":"{}"}}"#, event_id.0).into_bytes(),
         due_at_ms,
+        attempts: 0,
+        last_error: None,
     }
 }
 
@@ -141,6 +143,89 @@ fn commit_routing_is_all_or_nothing() {
     assert_eq!(stats.pending_deliveries, 1);
     assert_eq!(stats.counters.routed, 1);
     assert_eq!(queue.next_unrouted(10).unwrap()[0].id, ids[1]);
+}
+
+#[test]
+fn commit_settled_stores_only_what_amplitude_did_not_take() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = open(&dir);
+    let ids = queue
+        .append(vec![
+            event("a", 10),
+            event("b", 20),
+            event("c", 30),
+            event("d", 40),
+        ])
+        .unwrap();
+    let retry = NewDelivery {
+        attempts: 1,
+        last_error: Some("503: down".to_owned()),
+        ..delivery(ids[1], "k", 5_000)
+    };
+    let failed = NewDelivery {
+        attempts: 1,
+        ..delivery(ids[2], "k", 0)
+    };
+    queue
+        .commit_settled(SettledEvents {
+            events: ids[..3].to_vec(),
+            delivered: 4,
+            unmatched: 0,
+            pending: vec![retry],
+            failed: vec![(failed, "400 Invalid field: user_id".to_owned())],
+            now_ms: 99,
+        })
+        .unwrap();
+
+    let stats = queue.stats().unwrap();
+    assert_eq!(stats.unrouted_events, 1);
+    assert_eq!(queue.next_unrouted(10).unwrap()[0].id, ids[3]);
+    assert_eq!(stats.pending_deliveries, 1);
+    assert_eq!(stats.failed_deliveries, 1);
+    assert_eq!(stats.counters.routed, 3);
+    assert_eq!(stats.counters.delivered, 4);
+    assert_eq!(stats.counters.retried, 1);
+    assert_eq!(stats.counters.failed, 1);
+    assert_eq!(stats.next_due_at_ms, Some(5_000));
+
+    let due = queue.lease_due(Some("k"), 5_000, 10).unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].event_id, ids[1]);
+    assert_eq!(due[0].received_at_ms, 20, "the event's arrival time");
+    assert_eq!(due[0].attempts, 1);
+    assert_eq!(due[0].last_error.as_deref(), Some("503: down"));
+
+    let kept = queue.failed(10, None).unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].delivery.event_id, ids[2]);
+    assert_eq!(
+        kept[0].delivery.attempts, 1,
+        "the one attempt that failed it"
+    );
+    assert_eq!(kept[0].reason, "400 Invalid field: user_id");
+    assert_eq!(kept[0].failed_at_ms, 99);
+    assert!(
+        kept[0].delivery.id > due[0].id,
+        "ids come from one sequence"
+    );
+
+    // Settling an event twice changes nothing.
+    let again = queue.commit_settled(SettledEvents {
+        events: vec![ids[3], ids[0]],
+        delivered: 1,
+        ..SettledEvents::default()
+    });
+    assert_eq!(again, Err(Error::AlreadyRouted(ids[0])));
+    let unlisted = queue.commit_settled(SettledEvents {
+        events: vec![ids[3]],
+        pending: vec![delivery(ids[0], "k", 0)],
+        ..SettledEvents::default()
+    });
+    assert_eq!(unlisted, Err(Error::DeliveryForUnlistedEvent(ids[0])));
+    let stats = queue.stats().unwrap();
+    assert_eq!(stats.unrouted_events, 1);
+    assert_eq!(stats.counters.delivered, 4);
+    assert_eq!(stats.pending_deliveries, 1);
 }
 
 #[test]
@@ -356,6 +441,8 @@ fn replace_delivery_swaps_one_delivery_for_new_ones_of_the_same_event() {
             throttle_key: Some("u:1".to_owned()),
             payload: b"{\"a\":1}".to_vec(),
             due_at_ms: 5,
+            attempts: 0,
+            last_error: None,
         },
         NewDelivery {
             payload: b"{\"a\":2}".to_vec(),

@@ -138,6 +138,7 @@ async fn status(State(state): State<AppState>) -> Response {
     };
     let pipeline = state.pipeline();
     let counters = stats.counters;
+    let (waiting_items, sending_items) = state.inflight.item_counts();
     json_response(
         StatusCode::OK,
         &json!({
@@ -149,6 +150,9 @@ async fn status(State(state): State<AppState>) -> Response {
             })).collect::<Vec<_>>(),
             "queue": {
                 "unrouted_events": stats.unrouted_events,
+                "in_flight_events": state.inflight.events(),
+                "waiting_items": waiting_items,
+                "sending_items": sending_items,
                 "pending_items": stats.pending_deliveries,
                 "leased_items": stats.leased_deliveries,
                 "failed_items": stats.failed_deliveries,

@@ -6,15 +6,18 @@
 //!    [`ampline_ingest::decode_request`] and its messages appended to the queue; the client gets
 //!    200 only after the append returned, i.e. once the events are durable.
 //! 2. **Router** ([`router::run_router`]): reads unrouted events in order, runs them through the
-//!    compiled [`Pipeline`] ([`routing::route_event`], pure) and commits the resulting delivery
-//!    items in the same transaction that marks the events routed.
-//! 3. **Sender** ([`sender::run_sender`]): leases due deliveries per batch key, rebuilds
-//!    Amplitude requests within Amplitude's limits, POSTs them and settles every delivery by the
-//!    answer (ack, fail, split, hold a throttled user, retry with backoff).
+//!    compiled [`Pipeline`] ([`routing::route_event`], pure) and hands the resulting delivery
+//!    items to the sender in memory ([`inflight`]).
+//! 3. **Sender** ([`sender::run_sender`]): takes fresh items from memory and leases stored
+//!    deliveries that are due, per batch key; rebuilds Amplitude requests within Amplitude's
+//!    limits, POSTs them and settles every item by the answer (ack, fail, split, hold a
+//!    throttled user, retry with backoff).
+//! 4. **Committer** ([`committer::run_committer`]): marks events routed once all their items
+//!    are settled, storing in the same transaction what must be tried again or has failed.
 //!
 //! The queue API is synchronous, so every call runs on tokio's blocking pool. A [`Notify`]
-//! wakes the router after an append and the sender after a routing commit; both also poll, so a
-//! lost wake-up costs latency, never data.
+//! wakes the router after an append, the sender after routing and the committer after a settle;
+//! all of them also poll, so a lost wake-up costs latency, never data.
 //!
 //! Around them: the admin API ([`admin`]: health, Prometheus [`metrics`], failed store, the
 //! [`recent`] requests) on a port of its own, and the process lifecycle ([`run`]: zero-config
@@ -23,7 +26,9 @@
 
 pub mod admin;
 pub mod browser;
+mod committer;
 pub mod config;
+pub mod inflight;
 pub mod metrics;
 pub mod recent;
 pub mod router;
@@ -36,6 +41,7 @@ pub use config::{CompiledMapping, Config, ConfigErrors, ConfigProblem, Pipeline}
 pub use run::{serve, ServeOptions};
 pub use sender::SenderOptions;
 
+use crate::inflight::InFlight;
 use crate::metrics::{Metrics, SourceLabel};
 use crate::recent::RecentRequests;
 use ampline_amplitude::Secret;
@@ -65,8 +71,10 @@ pub struct AppState {
     pub queue: Arc<SqliteQueue>,
     /// Wakes the router after an append.
     pub appended: Arc<Notify>,
-    /// Wakes the sender after a routing commit.
+    /// Wakes the sender after routing, or after a commit stored deliveries.
     pub routed: Arc<Notify>,
+    /// Routed events whose items are not all settled and committed yet.
+    pub inflight: Arc<InFlight>,
     pub metrics: Arc<Metrics>,
     pub recent: Arc<RecentRequests>,
     /// The admin token used when the configuration names none.
@@ -77,6 +85,8 @@ pub struct AppState {
     draining: Arc<AtomicBool>,
     /// Set by the router when it stopped after routing every accepted event.
     routing_finished: Arc<AtomicBool>,
+    /// Set once the sender has stopped: items still unsettled will not be settled in this life.
+    sending_stopped: Arc<AtomicBool>,
     message_ids: Arc<MessageIds>,
 }
 
@@ -95,12 +105,14 @@ impl AppState {
             queue,
             appended: Arc::new(Notify::new()),
             routed: Arc::new(Notify::new()),
+            inflight: Arc::new(InFlight::default()),
             metrics: Arc::new(Metrics::new()),
             recent: Arc::new(RecentRequests::default()),
             generated_admin_token: Arc::new(admin_token),
             stopping: Arc::new(AtomicBool::new(false)),
             draining: Arc::new(AtomicBool::new(false)),
             routing_finished: Arc::new(AtomicBool::new(false)),
+            sending_stopped: Arc::new(AtomicBool::new(false)),
             message_ids: Arc::new(MessageIds {
                 prefix: format!("ampline-{:x}", now_ms()),
                 next: AtomicU64::new(0),
@@ -149,9 +161,17 @@ impl AppState {
         self.routing_finished.load(Ordering::SeqCst)
     }
 
+    /// Draining, and nothing more will be settled: routing finished and no item is unsettled,
+    /// or the sender has stopped.
+    pub(crate) fn is_done_settling(&self) -> bool {
+        self.is_drained_of_events()
+            && (!self.inflight.has_unsettled_items() || self.sending_stopped.load(Ordering::SeqCst))
+    }
+
     pub(crate) fn finish_routing(&self) {
         self.routing_finished.store(true, Ordering::SeqCst);
         self.routed.notify_one();
+        self.inflight.settled.notify_one();
     }
 }
 
@@ -186,24 +206,27 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The router and sender tasks, running on the current runtime.
+/// The router, sender and committer tasks, running on the current runtime.
 pub struct Workers {
     router: JoinHandle<()>,
     sender: JoinHandle<()>,
+    committer: JoinHandle<()>,
 }
 
-/// Starts the router and sender tasks on the current runtime.
+/// Starts the router, sender and committer tasks on the current runtime.
 pub fn spawn_workers(state: &AppState, options: SenderOptions) -> Workers {
     Workers {
         router: tokio::spawn(router::run_router(state.clone())),
         sender: tokio::spawn(sender::run_sender(state.clone(), Arc::new(options))),
+        committer: tokio::spawn(committer::run_committer(state.clone())),
     }
 }
 
 impl Workers {
-    /// Once ingest has stopped: waits for the router to route every accepted event and for the
-    /// sender to send what is due, at most `grace`; then stops them. Whatever was not sent stays
-    /// in the queue for the next start (leases are not durable, so it is due again).
+    /// Once ingest has stopped: waits for the router to route every accepted event, for the
+    /// sender to send what is due and for the committer to mark what was settled, at most
+    /// `grace`; then stops them. Whatever was not sent stays in the queue for the next start
+    /// (unmarked events are routed again, leases are not durable).
     pub async fn drain(self, state: &AppState, grace: std::time::Duration) {
         state.stopping.store(true, Ordering::SeqCst);
         state.draining.store(true, Ordering::SeqCst);
@@ -228,8 +251,23 @@ impl Workers {
             );
             sender.abort();
         }
+        state.sending_stopped.store(true, Ordering::SeqCst);
+        // The committer's last commit is short; it gets a moment even after a late sender.
+        let committer_deadline = deadline.max(tokio::time::Instant::now() + COMMIT_GRACE);
+        let mut committer = self.committer;
+        state.inflight.settled.notify_one();
+        if tokio::time::timeout_at(committer_deadline, &mut committer)
+            .await
+            .is_err()
+        {
+            tracing::warn!("shutdown: settled events were not marked in time; they are routed again on the next start");
+            committer.abort();
+        }
     }
 }
+
+/// How long the committer may finish after the grace period ran out.
+const COMMIT_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|value| value.to_str().ok())

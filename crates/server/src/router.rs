@@ -1,10 +1,9 @@
-//! The router task: unrouted events → delivery items, committed atomically with the events'
-//! routed mark so a crash neither loses nor duplicates deliveries.
+//! The router task: unrouted events → delivery items, handed to the sender in memory.
 //!
-//! Reading and routing a batch is CPU work, committing it is the queue writer's: the two overlap.
-//! While batch N commits, batch N+1 (the events after N's last one) is read and routed; at most
-//! one commit is in flight, and if it fails, the router starts again from the oldest unrouted
-//! event, so nothing is skipped and nothing is routed twice.
+//! The router reads events in append order after the last one it read, runs the mappings, and
+//! gives each event's items to [`crate::inflight::InFlight`]; the events are marked routed later,
+//! once their items are settled. It stays at most [`MAX_EVENTS_IN_FLIGHT`] events ahead of those
+//! marks, which bounds memory when Amplitude is slower than ingest.
 
 use crate::metrics::{MappingLabel, ReasonLabel};
 use crate::routing::{route_event, Item, Routed, REROUTE_KEY};
@@ -12,73 +11,50 @@ use crate::{now_ms, AppState, Pipeline};
 use ampline_queue::{EventId, NewDelivery, Queue};
 use ampline_useragent::UserAgentCache;
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::task::JoinHandle;
 
-/// Events routed per transaction.
+/// Events read and routed per step.
 const ROUTE_BATCH: usize = 500;
+/// How far routing may run ahead of the routed marks (a few MB of items).
+pub const MAX_EVENTS_IN_FLIGHT: usize = 20_000;
 /// Polling interval when no append wakes the router.
 const IDLE_POLL: Duration = Duration::from_millis(500);
 
-/// A routed batch, ready to commit.
-struct Batch {
-    events: Vec<EventId>,
-    deliveries: Vec<NewDelivery>,
-    /// (index in `deliveries`, reason) of each refusal, failed right after the commit.
-    refusals: Vec<(usize, String)>,
-    tally: Tally,
-    routed_at_ms: i64,
-    /// What routed it: the tally counts by position in its mappings.
-    pipeline: Arc<Pipeline>,
-}
-
 pub async fn run_router(state: AppState) {
     let mut user_agents = Some(UserAgentCache::new(1024));
-    // The last event read; the next read starts after it.
+    // The last event read; the next read starts after it. Events before it are in flight or
+    // routed, so it never goes back.
     let mut cursor: Option<EventId> = None;
-    let mut committing: Option<JoinHandle<ampline_queue::Result<()>>> = None;
     loop {
+        while state.inflight.events() >= MAX_EVENTS_IN_FLIGHT {
+            let room = state.inflight.room.notified();
+            if state.inflight.events() < MAX_EVENTS_IN_FLIGHT {
+                break;
+            }
+            let _ = tokio::time::timeout(IDLE_POLL, room).await;
+        }
         // Registered before the read so an append racing with it still wakes us.
         let appended = state.appended.notified();
         let worker_state = state.clone();
         let mut cache = user_agents
             .take()
             .unwrap_or_else(|| UserAgentCache::new(1024));
-        let prepared = tokio::task::spawn_blocking(move || {
-            let batch = prepare(&worker_state, cursor, &mut cache);
-            (batch, cache)
+        let routed = tokio::task::spawn_blocking(move || {
+            let last = route_next(&worker_state, cursor, &mut cache);
+            (last, cache)
         })
         .await;
-        let batch = match prepared {
-            Ok((batch, cache)) => {
+        let last = match routed {
+            Ok((last, cache)) => {
                 user_agents = Some(cache);
-                batch
+                last
             }
             Err(error) => Err(ampline_queue::Error::Storage(format!(
                 "router task failed: {error}"
             ))),
         };
-        if let Some(commit) = committing.take() {
-            let committed = match commit.await {
-                Ok(result) => result,
-                Err(error) => Err(ampline_queue::Error::Storage(format!(
-                    "commit task failed: {error}"
-                ))),
-            };
-            match committed {
-                Ok(()) => state.routed.notify_one(),
-                Err(error) => {
-                    // The batch routed meanwhile started after the failed one: drop it too.
-                    tracing::error!(%error, "routing commit failed; retrying");
-                    cursor = None;
-                    tokio::time::sleep(IDLE_POLL).await;
-                    continue;
-                }
-            }
-        }
-        match batch {
-            Ok(batch) if batch.events.is_empty() => {
+        match last {
+            Ok(None) => {
                 // Ingest has stopped before draining begins, so nothing more can arrive.
                 if state.is_draining() {
                     state.finish_routing();
@@ -86,97 +62,80 @@ pub async fn run_router(state: AppState) {
                 }
                 let _ = tokio::time::timeout(IDLE_POLL, appended).await;
             }
-            Ok(batch) => {
-                cursor = batch.events.last().copied();
-                let commit_state = state.clone();
-                committing = Some(tokio::task::spawn_blocking(move || {
-                    commit(&commit_state, batch)
-                }));
+            Ok(Some(last)) => {
+                cursor = Some(last);
+                state.routed.notify_one();
             }
             Err(error) => {
-                tracing::error!(%error, "routing failed; retrying");
-                cursor = None;
+                tracing::error!(%error, "reading events to route failed; retrying");
                 tokio::time::sleep(IDLE_POLL).await;
             }
         }
     }
 }
 
-/// Reads the events after `cursor` (all unrouted ones when `None`) and routes them.
-fn prepare(
+/// Reads the events after `cursor` (from the oldest unrouted one when `None`), routes them and
+/// hands their items over. Returns the last event read, `None` when there was none.
+fn route_next(
     state: &AppState,
     cursor: Option<EventId>,
     cache: &mut UserAgentCache,
-) -> ampline_queue::Result<Batch> {
+) -> ampline_queue::Result<Option<EventId>> {
     let events = match cursor {
         Some(after) => state.queue.next_unrouted_after(after, ROUTE_BATCH)?,
         None => state.queue.next_unrouted(ROUTE_BATCH)?,
     };
     let now = now_ms();
     let pipeline = state.pipeline();
-    let mut batch = Batch {
-        events: Vec::with_capacity(events.len()),
-        deliveries: Vec::new(),
-        refusals: Vec::new(),
-        tally: Tally::default(),
-        routed_at_ms: now,
-        pipeline: Arc::clone(&pipeline),
-    };
+    let mut tally = Tally::default();
     for event in &events {
-        batch.events.push(event.id);
         let body: serde_json::Value = match serde_json::from_slice(&event.body) {
             Ok(body) => body,
             Err(error) => {
                 tracing::error!(event = event.id.0, %error, "stored event is not JSON; skipped");
+                state
+                    .inflight
+                    .add(event.id, event.received_at_ms, Vec::new(), Vec::new(), now);
                 continue;
             }
         };
         let routed = route_event(&pipeline, &body, &event.message_id, Some(cache));
-        batch.tally.add(&routed);
-        for failure in routed.failures {
-            tracing::warn!(
-                event = event.id.0,
-                message_id = %event.message_id,
-                mapping = %failure.mapping,
-                reason = %failure.reason,
-                "mapping refused the event; kept in the failed store"
-            );
-            batch.refusals.push((
-                batch.deliveries.len(),
-                format!("mapping refused: {}", failure.reason),
-            ));
-            batch.deliveries.push(NewDelivery {
-                event_id: event.id,
-                mapping: failure.mapping,
-                batch_key: REROUTE_KEY.to_owned(),
-                throttle_key: None,
-                payload: event.body.clone(),
-                due_at_ms: now,
-            });
-        }
-        batch.deliveries.extend(
-            routed
-                .items
-                .into_iter()
-                .map(|item| new_delivery(event.id, item, now)),
-        );
+        tally.add(&routed);
+        let refusals = routed
+            .failures
+            .into_iter()
+            .map(|failure| {
+                tracing::warn!(
+                    event = event.id.0,
+                    message_id = %event.message_id,
+                    mapping = %failure.mapping,
+                    reason = %failure.reason,
+                    "mapping refused the event; kept in the failed store"
+                );
+                let kept = NewDelivery {
+                    event_id: event.id,
+                    mapping: failure.mapping,
+                    batch_key: REROUTE_KEY.to_owned(),
+                    throttle_key: None,
+                    payload: event.body.clone(),
+                    due_at_ms: now,
+                    attempts: 1,
+                    last_error: None,
+                };
+                (kept, format!("mapping refused: {}", failure.reason))
+            })
+            .collect();
+        let items = routed
+            .items
+            .into_iter()
+            .map(|item| new_delivery(event.id, item, now))
+            .collect();
+        state
+            .inflight
+            .add(event.id, event.received_at_ms, items, refusals, now);
     }
-    Ok(batch)
-}
-
-fn commit(state: &AppState, batch: Batch) -> ampline_queue::Result<()> {
-    let delivery_ids = state
-        .queue
-        .commit_routing(&batch.events, batch.deliveries)?;
-    // A crash before this leaves the refusals pending under REROUTE_KEY, where the sender runs
-    // their mapping again: the same outcome, one step later.
-    for (index, reason) in batch.refusals {
-        if let Some(&id) = delivery_ids.get(index) {
-            state.queue.fail(&[id], &reason, batch.routed_at_ms)?;
-        }
-    }
-    batch.tally.publish(state, &batch.pipeline);
-    Ok(())
+    tally.publish(state, &pipeline);
+    Ok(events.last().map(|event| event.id))
 }
 
 pub(crate) fn new_delivery(event_id: EventId, item: Item, due_at_ms: i64) -> NewDelivery {
@@ -187,10 +146,12 @@ pub(crate) fn new_delivery(event_id: EventId, item: Item, due_at_ms: i64) -> New
         throttle_key: item.throttle_key,
         payload: item.payload.into_bytes(),
         due_at_ms,
+        attempts: 0,
+        last_error: None,
     }
 }
 
-/// Routing counts of one batch, published to the metrics once the batch is committed.
+/// Routing counts of one batch, published to the metrics once it is handed over.
 #[derive(Default)]
 struct Tally {
     by_integrations: u64,

@@ -1,18 +1,21 @@
-//! The sender task: due deliveries → Amplitude requests → settled deliveries.
+//! The sender task: fresh items and due deliveries → Amplitude requests → settled items.
 //!
-//! Deliveries are leased per batch key, packed into requests within Amplitude's per-endpoint
-//! limits and settled by the answer, following the sender rules of Amplitude's guide (see
+//! Items come from two places: fresh from the router, in memory ([`crate::inflight`]), and
+//! stored in the queue (retries, holds, failed items sent back), leased when due. Either way they
+//! are taken per batch key, packed into requests within Amplitude's per-endpoint limits and
+//! settled by the answer, following the sender rules of Amplitude's guide (see
 //! `shared/docs/amplitude-api.md` §9). The request body is rebuilt from the stored item text,
 //! so every re-send of an item is byte-identical and its `insert_id` lets Amplitude drop
 //! duplicates.
 
+use crate::inflight::{FreshItem, Outcome, WaitingKey};
 use crate::metrics::{reason_label, EndpointLabel, MappingLabel, RequestLabel};
 use crate::recent::{RecentRequest, MAX_BODY_CHARS};
 use crate::router::new_delivery;
 use crate::routing::{reroute_event, BatchKey, REROUTE_KEY};
 use crate::{now_ms, AppState};
 use ampline_amplitude::{Body, ContentType};
-use ampline_queue::{Delivery, DeliveryId, Queue};
+use ampline_queue::{Delivery, DeliveryId, NewDelivery, Queue};
 use serde_json::Value;
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -31,7 +34,8 @@ pub struct SenderOptions {
     pub max_backoff: Duration,
     /// The least a throttled user or device is held after a 429.
     pub throttle_hold: Duration,
-    /// How long the sender waits after a wake-up so items of several events share a request.
+    /// How long fresh items of a batch key wait for more to share their request, unless a full
+    /// request's worth is waiting.
     pub linger: Duration,
     pub request_timeout: Duration,
     /// Gzip `/2/httpapi` and `/batch` bodies (Amplitude's own SDKs do; the form endpoints are
@@ -47,7 +51,7 @@ impl Default for SenderOptions {
             base_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(10 * 60),
             throttle_hold: Duration::from_secs(30),
-            linger: Duration::from_millis(50),
+            linger: Duration::from_millis(250),
             request_timeout: Duration::from_secs(30),
             gzip: true,
         }
@@ -56,6 +60,8 @@ impl Default for SenderOptions {
 
 /// Refused events run through their mapping again per lease.
 const REROUTE_BATCH: usize = 500;
+/// Full requests' worth of fresh items one batch key sends per round.
+const FRESH_REQUESTS_PER_ROUND: usize = 4;
 /// Polling interval when nothing wakes the sender.
 const IDLE_POLL: Duration = Duration::from_millis(500);
 /// Rounds of "fail the named indexes, resend the rest" before the rest waits for a retry.
@@ -191,19 +197,29 @@ pub async fn run_sender(state: AppState, options: Arc<SenderOptions>) {
                 continue;
             }
         };
-        if keys.is_empty() {
-            if state.is_drained_of_events() {
+        let waiting = state.inflight.waiting();
+        let (fresh_keys, next_ready) =
+            ready_keys(waiting.iter(), now, &options, state.is_draining());
+        if keys.is_empty() && fresh_keys.is_empty() {
+            if waiting.is_empty() && state.is_drained_of_events() {
                 return;
             }
-            let wait = next_due
+            let wake_at = [next_due, next_ready].into_iter().flatten().min();
+            let wait = wake_at
                 .map(|at| Duration::from_millis(u64::try_from(at - now).unwrap_or(0)))
                 .map_or(IDLE_POLL, |wait| wait.min(IDLE_POLL));
-            if tokio::time::timeout(wait, routed).await.is_ok() && !state.is_draining() {
-                tokio::time::sleep(options.linger).await;
-            }
+            let _ = tokio::time::timeout(wait, routed).await;
             continue;
         }
         let mut sends = tokio::task::JoinSet::new();
+        for key in fresh_keys {
+            let context = SendContext {
+                state: state.clone(),
+                options: Arc::clone(&options),
+                client: client.clone(),
+            };
+            sends.spawn(async move { context.send_fresh(key).await });
+        }
         for key in keys {
             let context = SendContext {
                 state: state.clone(),
@@ -224,6 +240,48 @@ pub async fn run_sender(state: AppState, options: Arc<SenderOptions>) {
     }
 }
 
+/// Fresh items of one batch key to send this round.
+struct FreshRound {
+    batch_key: String,
+    /// Whole requests' worth to take: one when the key is only full, more when its items have
+    /// lingered long enough (or the server is draining), so the partial request goes too.
+    requests: usize,
+}
+
+/// The batch keys whose fresh items go out now: a full request's worth, or lingered long
+/// enough (or draining); and when the next of the others will be ready.
+fn ready_keys<'a>(
+    waiting: impl Iterator<Item = &'a WaitingKey>,
+    now_ms: i64,
+    options: &SenderOptions,
+    draining: bool,
+) -> (Vec<FreshRound>, Option<i64>) {
+    let linger_ms = i64::try_from(options.linger.as_millis()).unwrap_or(i64::MAX);
+    let mut ready = Vec::new();
+    let mut next_ready: Option<i64> = None;
+    for key in waiting {
+        let full = BatchKey::decode(&key.batch_key).is_none_or(|decoded| {
+            let (items, bytes) = request_capacity(&decoded);
+            key.items >= items || key.bytes >= bytes
+        });
+        let ready_at = key.since_ms.saturating_add(linger_ms);
+        if draining || ready_at <= now_ms {
+            ready.push(FreshRound {
+                batch_key: key.batch_key.clone(),
+                requests: FRESH_REQUESTS_PER_ROUND,
+            });
+        } else if full {
+            ready.push(FreshRound {
+                batch_key: key.batch_key.clone(),
+                requests: 1,
+            });
+        } else {
+            next_ready = Some(next_ready.map_or(ready_at, |next| next.min(ready_at)));
+        }
+    }
+    (ready, next_ready)
+}
+
 struct SendContext {
     state: AppState,
     options: Arc<SenderOptions>,
@@ -235,8 +293,56 @@ enum Settle {
     Ack(Vec<Delivery>),
     Fail(Vec<Delivery>, String),
     Retry(Vec<Delivery>, String),
+    /// Users and devices Amplitude throttled, held until the time given.
     Hold(Vec<String>, i64),
-    Release(Vec<DeliveryId>),
+    /// Items of held users, back to waiting until the time given.
+    Postpone(Vec<Delivery>, i64),
+}
+
+/// Where a chunk's items come from, which decides where their outcome is written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// Leased deliveries of the queue.
+    Stored,
+    /// Items straight from the router ([`crate::inflight`]); their `Delivery::id` means nothing,
+    /// as they are stored only if Amplitude does not take them.
+    Fresh,
+}
+
+/// A fresh item in the shape the request code shares with stored deliveries.
+fn fresh_delivery(fresh: FreshItem) -> Delivery {
+    let item = fresh.item;
+    Delivery {
+        id: DeliveryId(0),
+        event_id: item.event_id,
+        mapping: item.mapping,
+        batch_key: item.batch_key,
+        throttle_key: item.throttle_key,
+        payload: item.payload,
+        received_at_ms: fresh.received_at_ms,
+        due_at_ms: item.due_at_ms,
+        attempts: item.attempts,
+        last_error: item.last_error,
+    }
+}
+
+/// A fresh item as it is stored when Amplitude did not take it.
+fn to_store(
+    delivery: Delivery,
+    due_at_ms: i64,
+    attempts: u32,
+    last_error: Option<String>,
+) -> NewDelivery {
+    NewDelivery {
+        event_id: delivery.event_id,
+        mapping: delivery.mapping,
+        batch_key: delivery.batch_key,
+        throttle_key: delivery.throttle_key,
+        payload: delivery.payload,
+        due_at_ms,
+        attempts,
+        last_error,
+    }
 }
 
 impl SendContext {
@@ -302,7 +408,8 @@ impl SendContext {
                         .collect();
                     let id = delivery.id;
                     if new.is_empty() {
-                        self.settle(Settle::Ack(vec![delivery])).await;
+                        self.settle(Settle::Ack(vec![delivery]), Origin::Stored)
+                            .await;
                     } else if self
                         .blocking(move |q| q.replace_delivery(id, new))
                         .await
@@ -311,7 +418,10 @@ impl SendContext {
                         self.state.routed.notify_one();
                     }
                 }
-                Err(reason) => self.settle(Settle::Fail(vec![delivery], reason)).await,
+                Err(reason) => {
+                    self.settle(Settle::Fail(vec![delivery], reason), Origin::Stored)
+                        .await;
+                }
             }
         }
     }
@@ -324,8 +434,11 @@ impl SendContext {
                 .blocking(move |q| q.lease_due(Some(&leased_key), now_ms(), 10_000))
                 .await
             {
-                self.settle(Settle::Fail(leased, "unreadable batch key".to_owned()))
-                    .await;
+                self.settle(
+                    Settle::Fail(leased, "unreadable batch key".to_owned()),
+                    Origin::Stored,
+                )
+                .await;
             }
             return;
         };
@@ -337,20 +450,64 @@ impl SendContext {
         else {
             return;
         };
-        let mut work: VecDeque<(Vec<Delivery>, usize)> = pack(&key, leased, limits)
+        self.send_all(&key, leased, limits, Origin::Stored).await;
+    }
+
+    async fn send_fresh(&self, round: FreshRound) {
+        let key_text = round.batch_key;
+        let limits = BatchKey::decode(&key_text).map(|key| (limits_for(&key.url), key));
+        let (max_items, max_bytes) = limits
+            .as_ref()
+            .map_or((REROUTE_BATCH, usize::MAX), |(_, key)| {
+                request_capacity(key)
+            });
+        let taken: Vec<Delivery> = self
+            .state
+            .inflight
+            .take(
+                &key_text,
+                max_items.saturating_mul(round.requests),
+                max_bytes.saturating_mul(round.requests),
+                now_ms(),
+            )
             .into_iter()
-            .map(|chunk| (chunk, 0))
+            .map(fresh_delivery)
             .collect();
-        while let Some((chunk, round)) = work.pop_front() {
-            for settle in self.send_chunk(&key, chunk, round, &mut work).await {
-                self.settle(settle).await;
+        match limits {
+            Some((limits, key)) => self.send_all(&key, taken, limits, Origin::Fresh).await,
+            None => {
+                tracing::error!("unreadable batch key; its items are failed");
+                self.settle(
+                    Settle::Fail(taken, "unreadable batch key".to_owned()),
+                    Origin::Fresh,
+                )
+                .await;
             }
         }
     }
 
-    async fn settle(&self, settle: Settle) {
+    async fn send_all(
+        &self,
+        key: &BatchKey,
+        items: Vec<Delivery>,
+        limits: EndpointLimits,
+        origin: Origin,
+    ) {
+        let mut work: VecDeque<(Vec<Delivery>, usize)> = pack(key, items, limits)
+            .into_iter()
+            .map(|chunk| (chunk, 0))
+            .collect();
+        while let Some((chunk, round)) = work.pop_front() {
+            for settle in self.send_chunk(key, chunk, round, &mut work).await {
+                self.settle(settle, origin).await;
+            }
+        }
+    }
+
+    async fn settle(&self, settle: Settle, origin: Origin) {
         let now = now_ms();
         let metrics = &self.state.metrics;
+        let inflight = &self.state.inflight;
         match settle {
             Settle::Ack(deliveries) if !deliveries.is_empty() => {
                 for (mapping, count) in by_mapping(&deliveries) {
@@ -363,20 +520,42 @@ impl SendContext {
                     let age_ms = now.saturating_sub(delivery.received_at_ms).max(0);
                     metrics.delivery_seconds.observe(age_ms as f64 / 1000.0);
                 }
-                let ids = ids_of(&deliveries);
-                self.blocking(move |q| q.ack_delivered(&ids)).await;
+                match origin {
+                    Origin::Stored => {
+                        let ids = ids_of(&deliveries);
+                        self.blocking(move |q| q.ack_delivered(&ids)).await;
+                    }
+                    Origin::Fresh => inflight.settle(
+                        deliveries
+                            .iter()
+                            .map(|delivery| (delivery.event_id, Outcome::Delivered)),
+                    ),
+                }
             }
             Settle::Fail(deliveries, reason) if !deliveries.is_empty() => {
                 for (mapping, count) in by_mapping(&deliveries) {
                     metrics.count_failed(&mapping, reason_label(&reason), count);
                 }
-                let ids = ids_of(&deliveries);
-                self.blocking(move |q| q.fail(&ids, &reason, now)).await;
+                self.fail(deliveries, reason, now, origin).await;
             }
-            Settle::Release(ids) if !ids.is_empty() => {
-                self.blocking(move |q| q.release(&ids)).await;
-            }
+            Settle::Postpone(deliveries, until) if !deliveries.is_empty() => match origin {
+                Origin::Stored => {
+                    let ids = ids_of(&deliveries);
+                    self.blocking(move |q| q.release(&ids)).await;
+                }
+                Origin::Fresh => inflight.settle(deliveries.into_iter().map(|delivery| {
+                    let attempts = delivery.attempts;
+                    let error = delivery.last_error.clone();
+                    (
+                        delivery.event_id,
+                        Outcome::Pending(to_store(delivery, until, attempts, error)),
+                    )
+                })),
+            },
             Settle::Hold(keys, until) if !keys.is_empty() => {
+                // Held in memory for fresh items and in the queue for stored ones, whichever
+                // kind the throttled request carried.
+                inflight.hold(&keys, until);
                 self.blocking(move |q| q.hold_throttled(&keys, until)).await;
             }
             Settle::Retry(deliveries, error) if !deliveries.is_empty() => {
@@ -387,8 +566,6 @@ impl SendContext {
                     .partition(|d| now.saturating_sub(d.received_at_ms) >= window);
                 let attempts = retry.iter().map(|d| d.attempts).max().unwrap_or(0);
                 let next_at = now.saturating_add(self.backoff_ms(attempts));
-                let expired_ids = ids_of(&expired);
-                let retry_ids = ids_of(&retry);
                 for (mapping, count) in by_mapping(&expired) {
                     metrics.count_failed(&mapping, "retry_window_exceeded", count);
                 }
@@ -398,22 +575,59 @@ impl SendContext {
                         .get_or_create(&MappingLabel { mapping })
                         .inc_by(count);
                 }
-                if !expired_ids.is_empty() {
+                if !expired.is_empty() {
                     tracing::warn!(
-                        count = expired_ids.len(),
+                        count = expired.len(),
                         %error,
                         "retry window exceeded; deliveries failed"
                     );
                     let reason = format!("retry window exceeded; last error: {error}");
-                    self.blocking(move |q| q.fail(&expired_ids, &reason, now))
-                        .await;
+                    self.fail(expired, reason, now, origin).await;
                 }
-                if !retry_ids.is_empty() {
-                    self.blocking(move |q| q.retry_later(&retry_ids, next_at, &error))
-                        .await;
+                if !retry.is_empty() {
+                    match origin {
+                        Origin::Stored => {
+                            let retry_ids = ids_of(&retry);
+                            self.blocking(move |q| q.retry_later(&retry_ids, next_at, &error))
+                                .await;
+                        }
+                        Origin::Fresh => inflight.settle(retry.into_iter().map(|delivery| {
+                            let attempts = delivery.attempts + 1;
+                            (
+                                delivery.event_id,
+                                Outcome::Pending(to_store(
+                                    delivery,
+                                    next_at,
+                                    attempts,
+                                    Some(error.clone()),
+                                )),
+                            )
+                        })),
+                    }
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Moves deliveries to the failed store with `reason` (fresh ones with their event's mark).
+    async fn fail(&self, deliveries: Vec<Delivery>, reason: String, now: i64, origin: Origin) {
+        match origin {
+            Origin::Stored => {
+                let ids = ids_of(&deliveries);
+                self.blocking(move |q| q.fail(&ids, &reason, now)).await;
+            }
+            Origin::Fresh => self
+                .state
+                .inflight
+                .settle(deliveries.into_iter().map(|delivery| {
+                    let attempts = delivery.attempts + 1;
+                    let error = delivery.last_error.clone();
+                    (
+                        delivery.event_id,
+                        Outcome::Failed(to_store(delivery, now, attempts, error), reason.clone()),
+                    )
+                })),
         }
     }
 
@@ -509,7 +723,6 @@ impl SendContext {
             short(&text)
         };
         self.state.recent.record(record);
-        let ids = |deliveries: &[Delivery]| deliveries.iter().map(|d| d.id).collect::<Vec<_>>();
         match status {
             200..=299 => vec![Settle::Ack(chunk)],
             413 => {
@@ -551,8 +764,8 @@ impl SendContext {
                 }
                 vec![
                     Settle::Hold(throttled.into_iter().collect(), until),
-                    // Released after the hold so they come back at the held time.
-                    Settle::Release(ids(&held)),
+                    // After the hold, so stored ones come back at the held time.
+                    Settle::Postpone(held, until),
                 ]
             }
             400 => self.settle_400(key, chunk, round, json.as_ref(), &text, work),
@@ -682,9 +895,10 @@ fn by_mapping(deliveries: &[Delivery]) -> Vec<(String, u64)> {
 }
 
 /// Splits leased deliveries into requests that fit the endpoint's byte limit.
-fn pack(key: &BatchKey, leased: Vec<Delivery>, limits: EndpointLimits) -> Vec<Vec<Delivery>> {
+/// A body's bytes besides its items, and how many body bytes an item byte may take.
+fn body_overhead(key: &BatchKey) -> (usize, usize) {
     // Form encoding can triple a byte (`"` → `%22`); JSON bodies add one comma per item.
-    let (overhead, factor) = match key.field {
+    match key.field {
         Some(_) => (
             64 + key.api_key.len() * 3 + key.options.as_ref().map_or(0, |o| o.len() * 3),
             3,
@@ -693,7 +907,22 @@ fn pack(key: &BatchKey, leased: Vec<Delivery>, limits: EndpointLimits) -> Vec<Ve
             64 + key.api_key.len() + key.options.as_ref().map_or(0, String::len),
             1,
         ),
-    };
+    }
+}
+
+/// What one request of `key` carries at most: items, and bytes counted as
+/// [`WaitingKey::bytes`] counts them (payload bytes plus one per item).
+fn request_capacity(key: &BatchKey) -> (usize, usize) {
+    let limits = limits_for(&key.url);
+    let (overhead, factor) = body_overhead(key);
+    (
+        limits.max_items,
+        limits.max_bytes.saturating_sub(overhead + 1) / factor,
+    )
+}
+
+fn pack(key: &BatchKey, leased: Vec<Delivery>, limits: EndpointLimits) -> Vec<Vec<Delivery>> {
+    let (overhead, factor) = body_overhead(key);
     let mut chunks = Vec::new();
     let mut current: Vec<Delivery> = Vec::new();
     let mut size = overhead;
