@@ -5,6 +5,13 @@ mod commands;
 mod ndjson;
 
 use clap::{Parser, Subcommand};
+
+// glibc's malloc took a sixth of `ampline serve`'s CPU (many short-lived JSON values freed on
+// other threads than they were made on). jemalloc measured +40 % end-to-end events/s with a lower
+// peak RSS; mimalloc gained less and cost 60-70 MB of RSS.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use std::process::ExitCode;
 
 #[derive(Parser)]
