@@ -7,6 +7,10 @@ use divan::counter::ItemsCount;
 use divan::Bencher;
 use serde_json::{json, Value};
 
+// The allocator of the `ampline` binary, so the numbers are the product's.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() {
     divan::main();
 }
