@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 // Side-by-side throughput of the whole per-event transform for Log Event V2 with its default
 // mapping: Segment's destination in Node (in-process: mapping, validation, perform with the
-// recording fetch stub) against `ampline test-event --ndjson` (a separate process, so its number
-// includes writing and parsing the NDJSON lines). Both get the same realistic events, in the same
-// order, in the same run. See README.md.
+// recording fetch stub) against ampline twice: in-process (the `transform` example of
+// ampline-amplitude, which parses the events before its clock starts) and as
+// `ampline test-event --ndjson` (a separate process, so its number includes parsing and writing
+// the NDJSON lines). All get the same realistic events, in the same order, in the same run, round
+// after round. See README.md.
 //
-//   node conformance/bench/run.mjs [--bin PATH] [--events N] [--distinct N] [--rounds N]
+//   node conformance/bench/run.mjs [--bin PATH] [--transform PATH] [--events N] [--distinct N] [--rounds N]
+//
+// --transform defaults to target/release/examples/transform
+// (`cargo build --release -p ampline-amplitude --example transform`).
 
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -16,12 +21,14 @@ import { parseBin } from '../lib/ampline.mjs';
 const { values: opts } = parseArgs({
   options: {
     bin: { type: 'string' },
+    transform: { type: 'string' },
     events: { type: 'string', default: '10000' },
     distinct: { type: 'string', default: '500' },
     rounds: { type: 'string', default: '3' },
   },
 });
 const bin = opts.bin ?? process.env.AMPLINE_BIN ?? new URL('../../target/release/ampline', import.meta.url).pathname;
+const transformBin = opts.transform ?? new URL('../../target/release/examples/transform', import.meta.url).pathname;
 const eventCount = Number(opts.events);
 const distinct = Number(opts.distinct);
 const rounds = Number(opts.rounds);
@@ -120,6 +127,24 @@ function amplineRound(input) {
   });
 }
 
+function transformRound(input) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(transformBin, ['logEventV2', '1'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => { out += chunk; });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`${transformBin} exited with ${code}`));
+      const report = JSON.parse(out);
+      if (report.events !== events.length || report.requests !== events.length) {
+        return reject(new Error(`transform made ${report.requests} requests for ${report.events} of ${events.length} events`));
+      }
+      resolve(report.best_events_per_sec);
+    });
+    child.stdin.end(input);
+  });
+}
+
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const input = events.map((event) => JSON.stringify({ action: 'logEventV2', event, mapping: null, settings })).join('\n') + '\n';
 
@@ -127,12 +152,15 @@ console.log(`Log Event V2, default mapping: ${events.length} events per round ($
 // Warm-up: JIT for the reference, page cache for the binary.
 await referenceRound();
 await amplineRound(input);
+const rawEvents = events.map((event) => JSON.stringify(event)).join('\n') + '\n';
 let bestReference = 0;
 let bestAmpline = 0;
+let bestInProcess = 0;
 for (let r = 0; r < rounds; r++) {
   bestReference = Math.max(bestReference, await referenceRound());
+  bestInProcess = Math.max(bestInProcess, await transformRound(rawEvents));
   bestAmpline = Math.max(bestAmpline, await amplineRound(input));
 }
 console.log(`  reference (@segment/action-destinations in Node ${process.version}, in-process): ${fmt(bestReference)} events/s`);
-console.log(`  ampline (${bin} test-event --ndjson, incl. NDJSON I/O):  ${fmt(bestAmpline)} events/s`);
-console.log(`  ratio: ampline is ${(bestAmpline / bestReference).toFixed(1)}x the reference`);
+console.log(`  ampline in-process (${transformBin}): ${fmt(bestInProcess)} events/s = ${(bestInProcess / bestReference).toFixed(1)}x the reference`);
+console.log(`  ampline (${bin} test-event --ndjson, incl. NDJSON I/O): ${fmt(bestAmpline)} events/s = ${(bestAmpline / bestReference).toFixed(1)}x the reference`);

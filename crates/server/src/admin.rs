@@ -123,7 +123,12 @@ async fn metrics(State(state): State<AppState>) -> Response {
         Ok(stats) => stats,
         Err(response) => return response,
     };
-    let mut response = Response::new(Body::from(state.metrics.render(&stats, now_ms())));
+    let (waiting, sending) = state.inflight.item_counts();
+    let mut response = Response::new(Body::from(state.metrics.render(
+        &stats,
+        waiting + sending,
+        now_ms(),
+    )));
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),

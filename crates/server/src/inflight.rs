@@ -376,7 +376,7 @@ mod tests {
         let settled = inflight.take_settled();
         assert_eq!(settled.events, [EventId(1)]);
         assert_eq!(settled.unmatched, 0, "a refused event matched a mapping");
-        assert_eq!(settled.failed, [refusal.clone()]);
+        assert_eq!(settled.failed, std::slice::from_ref(&refusal));
 
         inflight.take("a", 10, usize::MAX, 0);
         inflight.settle([(EventId(2), Outcome::Delivered)]);

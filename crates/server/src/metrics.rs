@@ -74,6 +74,7 @@ pub struct Metrics {
     reloads: Family<ReasonLabel, Counter>,
     unrouted: Gauge,
     pending: Gauge,
+    in_memory: Gauge,
     failed_stored: Gauge,
     archived: Gauge,
     oldest_unrouted: FloatGauge,
@@ -114,6 +115,7 @@ impl Metrics {
             reloads: Family::default(),
             unrouted: Gauge::default(),
             pending: Gauge::default(),
+            in_memory: Gauge::default(),
             failed_stored: Gauge::default(),
             archived: Gauge::default(),
             oldest_unrouted: FloatGauge::default(),
@@ -183,13 +185,18 @@ impl Metrics {
         );
         registry.register(
             "queue_unrouted_events",
-            "Accepted events not yet routed",
+            "Accepted events not yet marked routed (their items may be in memory, being sent)",
             m.unrouted.clone(),
         );
         registry.register(
             "queue_pending_items",
-            "Items waiting for delivery (leased ones included)",
+            "Stored items waiting for delivery: retries and holds (leased ones included)",
             m.pending.clone(),
+        );
+        registry.register(
+            "items_in_memory",
+            "Routed items held in memory, waiting for a request or in one",
+            m.in_memory.clone(),
         );
         registry.register(
             "queue_failed_items",
@@ -243,9 +250,12 @@ impl Metrics {
             .inc_by(by);
     }
 
-    /// The text exposition, queue gauges set from `stats` read at `now_ms`.
-    pub fn render(&self, stats: &Stats, now_ms: i64) -> String {
+    /// The text exposition, queue gauges set from `stats` read at `now_ms` and the count of
+    /// items in memory.
+    pub fn render(&self, stats: &Stats, in_memory_items: usize, now_ms: i64) -> String {
         let gauge = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
+        self.in_memory
+            .set(i64::try_from(in_memory_items).unwrap_or(i64::MAX));
         self.unrouted.set(gauge(stats.unrouted_events));
         self.pending.set(gauge(stats.pending_deliveries));
         self.failed_stored.set(gauge(stats.failed_deliveries));
@@ -303,7 +313,7 @@ mod tests {
             oldest_pending_received_at_ms: Some(1_000),
             ..Stats::default()
         };
-        let text = metrics.render(&stats, 3_500);
+        let text = metrics.render(&stats, 7, 3_500);
         assert!(
             text.contains("ampline_delivered_items_total{mapping=\"Track Calls\"} 3\n"),
             "{text}"
@@ -312,6 +322,7 @@ mod tests {
             "ampline_failed_items_total{mapping=\"Track Calls\",reason=\"invalid_fields\"} 1\n"
         ));
         assert!(text.contains("ampline_queue_unrouted_events 4\n"));
+        assert!(text.contains("ampline_items_in_memory 7\n"));
         assert!(text.contains("ampline_queue_oldest_pending_age_seconds 2.5\n"));
     }
 

@@ -254,7 +254,7 @@ async fn events_refused_by_a_mapping_are_counted() -> TestResult {
     // The refusal waits in the failed store; the metrics are published right after.
     assert!(eventually(|| stats(&server).failed_deliveries == 1).await);
     let refused = "ampline_failed_items_total{mapping=\"no type\",reason=\"mapping_refused\"} 1\n";
-    let metrics = || server.state.metrics.render(&stats(&server), 0);
+    let metrics = || server.state.metrics.render(&stats(&server), 0, 0);
     assert!(
         eventually(|| metrics().contains(refused)).await,
         "{}",

@@ -74,7 +74,7 @@ async fn metrics_count_received_delivered_and_filtered_per_mapping() -> TestResu
         eventually(|| server
             .state
             .metrics
-            .render(&stats(&server), 0)
+            .render(&stats(&server), 0, 0)
             .contains(filtered))
         .await
     );
@@ -213,7 +213,7 @@ async fn the_integrations_object_decides_whether_amplitude_gets_the_event() -> T
     sent.sort();
     assert_eq!(sent, ["all-off-but-this", "classic-off", "options-object"]);
     let filtered = "ampline_filtered_events_total{reason=\"integrations\"} 3\n";
-    let metrics = || server.state.metrics.render(&stats(&server), 0);
+    let metrics = || server.state.metrics.render(&stats(&server), 0, 0);
     assert!(
         eventually(|| metrics().contains(filtered)).await,
         "{}",

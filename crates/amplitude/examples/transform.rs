@@ -1,0 +1,78 @@
+//! The whole per-event transform of an action (default mapping → validation → perform, no
+//! network), timed in-process over events read from standard input, one JSON event per line.
+//! `conformance/bench/run.mjs` runs it on the same events as Segment's reference, side by side.
+//!
+//!   transform [ACTION] [ROUNDS] < events.ndjson
+//!
+//! ACTION is an action id (default `logEventV2`), ROUNDS the number of timed rounds over all
+//! events (default 3). Prints one JSON line: `{"events":N,"best_events_per_sec":X,"requests":R}`.
+//! The events are parsed before the clock starts: JSON parsing is not part of the transform.
+
+use ampline_amplitude::{run, Action, Region, Settings};
+use ampline_useragent::UserAgentCache;
+use serde_json::Value;
+use std::io::BufRead;
+use std::process::ExitCode;
+use std::time::Instant;
+
+// The allocator of the `ampline` binary, so the numbers are the product's.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let action_id = args.next().unwrap_or_else(|| "logEventV2".to_owned());
+    let Some(action) = Action::ALL.into_iter().find(|a| a.id() == action_id) else {
+        eprintln!("transform: unknown action {action_id:?}");
+        return ExitCode::FAILURE;
+    };
+    let rounds: usize = match args.next().map(|r| r.parse()) {
+        None => 3,
+        Some(Ok(rounds)) if rounds > 0 => rounds,
+        Some(_) => {
+            eprintln!("transform: ROUNDS must be a positive integer");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut events = Vec::new();
+    for (index, line) in std::io::stdin().lock().lines().enumerate() {
+        let parsed = line
+            .map_err(|e| e.to_string())
+            .and_then(|l| serde_json::from_str::<Value>(&l).map_err(|e| e.to_string()));
+        match parsed {
+            Ok(event) => events.push(event),
+            Err(error) => {
+                eprintln!("transform: line {}: {error}", index + 1);
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    if events.is_empty() {
+        eprintln!("transform: no events on standard input");
+        return ExitCode::FAILURE;
+    }
+    let settings = Settings::new("api-key", "secret-key", Region::NorthAmerica);
+    let mut cache = UserAgentCache::new(1024);
+    let mut best = 0.0f64;
+    let mut requests = 0;
+    for _ in 0..rounds {
+        requests = 0;
+        let started = Instant::now();
+        for event in &events {
+            match run(action, event, None, &settings, Some(&mut cache)) {
+                Ok(made) => requests += made.len(),
+                Err(error) => {
+                    eprintln!("transform: an event was rejected: {error}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        let per_sec = events.len() as f64 / started.elapsed().as_secs_f64();
+        best = best.max(per_sec);
+    }
+    println!(
+        "{}",
+        serde_json::json!({"events": events.len(), "best_events_per_sec": best.round(), "requests": requests})
+    );
+    ExitCode::SUCCESS
+}
