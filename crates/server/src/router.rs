@@ -8,20 +8,30 @@
 use crate::metrics::{MappingLabel, ReasonLabel};
 use crate::routing::{route_event, Item, Routed, REROUTE_KEY};
 use crate::{now_ms, AppState, Pipeline};
-use ampline_queue::{EventId, NewDelivery, Queue};
+use ampline_queue::{EventId, NewDelivery, Queue, StoredEvent};
 use ampline_useragent::UserAgentCache;
 use std::collections::HashMap;
 use std::time::Duration;
 
 /// Events read and routed per step.
 const ROUTE_BATCH: usize = 500;
+/// Threads a step's events are routed on (parsing and mappings are CPU work; the queue's reads
+/// and writes are not the limit).
+const ROUTING_THREADS: usize = 2;
+/// Fewer events than this per thread are routed on one thread: a thread costs more than they.
+const MIN_EVENTS_PER_THREAD: usize = 64;
 /// How far routing may run ahead of the routed marks (a few MB of items).
 pub const MAX_EVENTS_IN_FLIGHT: usize = 20_000;
 /// Polling interval when no append wakes the router.
 const IDLE_POLL: Duration = Duration::from_millis(500);
 
 pub async fn run_router(state: AppState) {
-    let mut user_agents = Some(UserAgentCache::new(1024));
+    let new_caches = || {
+        (0..ROUTING_THREADS)
+            .map(|_| UserAgentCache::new(1024))
+            .collect::<Vec<_>>()
+    };
+    let mut user_agents = Some(new_caches());
     // The last event read; the next read starts after it. Events before it are in flight or
     // routed, so it never goes back.
     let mut cursor: Option<EventId> = None;
@@ -36,17 +46,15 @@ pub async fn run_router(state: AppState) {
         // Registered before the read so an append racing with it still wakes us.
         let appended = state.appended.notified();
         let worker_state = state.clone();
-        let mut cache = user_agents
-            .take()
-            .unwrap_or_else(|| UserAgentCache::new(1024));
+        let mut caches = user_agents.take().unwrap_or_else(new_caches);
         let routed = tokio::task::spawn_blocking(move || {
-            let last = route_next(&worker_state, cursor, &mut cache);
-            (last, cache)
+            let last = route_next(&worker_state, cursor, &mut caches);
+            (last, caches)
         })
         .await;
         let last = match routed {
-            Ok((last, cache)) => {
-                user_agents = Some(cache);
+            Ok((last, caches)) => {
+                user_agents = Some(caches);
                 last
             }
             Err(error) => Err(ampline_queue::Error::Storage(format!(
@@ -79,16 +87,46 @@ pub async fn run_router(state: AppState) {
 fn route_next(
     state: &AppState,
     cursor: Option<EventId>,
-    cache: &mut UserAgentCache,
+    caches: &mut [UserAgentCache],
 ) -> ampline_queue::Result<Option<EventId>> {
     let events = match cursor {
         Some(after) => state.queue.next_unrouted_after(after, ROUTE_BATCH)?,
         None => state.queue.next_unrouted(ROUTE_BATCH)?,
     };
-    let now = now_ms();
     let pipeline = state.pipeline();
+    let threads = (events.len() / MIN_EVENTS_PER_THREAD).clamp(1, caches.len().max(1));
+    let per_thread = events.len().div_ceil(threads).max(1);
+    let tally = std::thread::scope(|scope| {
+        let mut shares = events.chunks(per_thread).zip(caches.iter_mut());
+        let first = shares.next();
+        let others: Vec<_> = shares
+            .map(|(share, cache)| scope.spawn(|| route_events(state, &pipeline, share, cache)))
+            .collect();
+        let mut tally = first.map_or_else(Tally::default, |(share, cache)| {
+            route_events(state, &pipeline, share, cache)
+        });
+        for other in others {
+            match other.join() {
+                Ok(counted) => tally.merge(counted),
+                Err(_) => tracing::error!("a routing thread panicked"),
+            }
+        }
+        tally
+    });
+    tally.publish(state, &pipeline);
+    Ok(events.last().map(|event| event.id))
+}
+
+/// Routes `events` and hands their items to the sender; returns what it counted.
+fn route_events(
+    state: &AppState,
+    pipeline: &Pipeline,
+    events: &[StoredEvent],
+    cache: &mut UserAgentCache,
+) -> Tally {
+    let now = now_ms();
     let mut tally = Tally::default();
-    for event in &events {
+    for event in events {
         let body: serde_json::Value = match serde_json::from_slice(&event.body) {
             Ok(body) => body,
             Err(error) => {
@@ -99,7 +137,7 @@ fn route_next(
                 continue;
             }
         };
-        let routed = route_event(&pipeline, &body, &event.message_id, Some(cache));
+        let routed = route_event(pipeline, &body, &event.message_id, Some(cache));
         tally.add(&routed);
         let refusals = routed
             .failures
@@ -134,8 +172,7 @@ fn route_next(
             .inflight
             .add(event.id, event.received_at_ms, items, refusals, now);
     }
-    tally.publish(state, &pipeline);
-    Ok(events.last().map(|event| event.id))
+    tally
 }
 
 pub(crate) fn new_delivery(event_id: EventId, item: Item, due_at_ms: i64) -> NewDelivery {
@@ -162,6 +199,20 @@ struct Tally {
 }
 
 impl Tally {
+    fn merge(&mut self, other: Tally) {
+        self.by_integrations += other.by_integrations;
+        self.unmatched += other.unmatched;
+        if self.matched.len() < other.matched.len() {
+            self.matched.resize(other.matched.len(), 0);
+        }
+        for (mine, theirs) in self.matched.iter_mut().zip(other.matched) {
+            *mine += theirs;
+        }
+        for (mapping, count) in other.refused {
+            *self.refused.entry(mapping).or_default() += count;
+        }
+    }
+
     fn add(&mut self, routed: &Routed) {
         if routed.filtered_by_integrations {
             self.by_integrations += 1;

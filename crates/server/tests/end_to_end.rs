@@ -54,9 +54,52 @@ async fn batch_events_reach_amplitude_once_with_segment_payloads() -> TestResult
     }
     let identify = &mock.identifies(&RecordFilter::new().user_id("user-0"))[0];
     assert_eq!(identify.item["user_properties"]["plan"], "pro");
-    assert!(eventually(|| stats(&server).pending_deliveries == 0).await);
-    assert_eq!(stats(&server).counters.delivered, 21);
+    // Marked routed once delivered; nothing was stored beside the events on the happy path.
+    assert!(
+        eventually(|| {
+            let s = stats(&server);
+            s.counters.delivered == 21 && s.unrouted_events == 0
+        })
+        .await
+    );
+    assert_eq!(stats(&server).pending_deliveries, 0);
     assert_eq!(stats(&server).failed_deliveries, 0);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_backlog_is_routed_on_several_threads_and_delivered_once() -> TestResult {
+    let mock = start_mock().await?;
+    let server = start_server().await?;
+    // Appended before the workers start, so the router reads full steps of 500.
+    for round in 0..6 {
+        let batch = (0..100)
+            .map(|i| {
+                let n = round * 100 + i;
+                track(&format!("user-{}", n % 37), &format!("bulk-{n}"), "Clicked")
+            })
+            .collect();
+        assert_eq!(post_batch(&server, batch).await?.status(), 200);
+    }
+    spawn_workers(&server.state, sender_options(&mock));
+    assert!(
+        eventually(|| {
+            let s = stats(&server);
+            s.counters.delivered == 600 && s.unrouted_events == 0
+        })
+        .await
+    );
+    let events = mock.events(&RecordFilter::new());
+    let insert_ids: std::collections::BTreeSet<String> = events
+        .iter()
+        .filter_map(|r| r.item["insert_id"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(events.len(), 600);
+    assert_eq!(insert_ids.len(), 600, "every event once");
+    let matched = "ampline_matched_events_total{mapping=\"Track Calls\"} 600\n";
+    let metrics = server.state.metrics.render(&stats(&server), 0, 0);
+    assert!(metrics.contains(matched), "{metrics}");
+    assert_eq!(stats(&server).pending_deliveries, 0);
     Ok(())
 }
 
