@@ -35,6 +35,8 @@ const CORE_ALLOWED: &[&str] = &[
     "base64",
     "proptest",
     "divan",
+    // The binary's allocator, so benches and examples measure what ships (dev only).
+    "tikv-jemallocator",
 ];
 
 fn dependency_names(manifest: &str) -> Vec<String> {
