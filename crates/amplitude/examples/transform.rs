@@ -7,6 +7,7 @@
 //! ACTION is an action id (default `logEventV2`), ROUNDS the number of timed rounds over all
 //! events (default 3). Prints one JSON line: `{"events":N,"best_events_per_sec":X,"requests":R}`.
 //! The events are parsed before the clock starts: JSON parsing is not part of the transform.
+//! Each call gets a fresh copy of its event (the copy is timed), like the reference's harness.
 
 use ampline_amplitude::{run, Action, Region, Settings};
 use ampline_useragent::UserAgentCache;
@@ -59,7 +60,10 @@ fn main() -> ExitCode {
         requests = 0;
         let started = Instant::now();
         for event in &events {
-            match run(action, event, None, &settings, Some(&mut cache)) {
+            // Each call gets its own copy, as the reference's harness gives each call a
+            // `structuredClone` of the event (and as a freshly parsed request would be).
+            let event = event.clone();
+            match run(action, &event, None, &settings, Some(&mut cache)) {
                 Ok(made) => requests += made.len(),
                 Err(error) => {
                     eprintln!("transform: an event was rejected: {error}");
