@@ -1068,6 +1068,41 @@ mod tests {
     }
 
     #[test]
+    fn fresh_items_go_out_full_or_after_lingering() {
+        let key = |items: usize, bytes: usize, since_ms: i64| WaitingKey {
+            batch_key: BatchKey {
+                url: "https://api2.amplitude.com/2/httpapi".into(),
+                api_key: "K".into(),
+                field: None,
+                options: None,
+            }
+            .encode(),
+            items,
+            bytes,
+            since_ms,
+        };
+        let options = SenderOptions {
+            linger: Duration::from_millis(250),
+            ..SenderOptions::default()
+        };
+        let waiting = [
+            key(2_000, 10, 900),   // full by items: one request now
+            key(10, 999_934, 900), // full by bytes: 1 MB less the body's 66 bytes of its own
+            key(10, 10, 700),      // lingered 300 ms: everything, partial request too
+            key(10, 10, 800),      // ready at 1,050
+            key(10, 10, 900),      // ready at 1,150
+        ];
+        let (ready, next) = ready_keys(waiting.iter(), 1_000, &options, false);
+        let requests: Vec<usize> = ready.iter().map(|r| r.requests).collect();
+        assert_eq!(requests, [1, 1, FRESH_REQUESTS_PER_ROUND]);
+        assert_eq!(next, Some(1_050));
+
+        let (ready, next) = ready_keys(waiting.iter(), 1_000, &options, true);
+        assert_eq!(ready.len(), 5, "draining sends everything");
+        assert_eq!(next, None);
+    }
+
+    #[test]
     fn packing_respects_the_byte_limit() {
         let key = BatchKey {
             url: "https://api2.amplitude.com/2/httpapi".into(),
