@@ -50,7 +50,43 @@ pub fn to_iso_string(ms: i64) -> Option<String> {
 
 /// `Date.parse(text)`: milliseconds since the epoch, `None` for an invalid date.
 pub fn parse_js_date(text: &str) -> Option<f64> {
-    v8_parser::parse(text)
+    parse_canonical_iso(text).or_else(|| v8_parser::parse(text))
+}
+
+/// The form `toISOString` writes and nearly every client sends, `YYYY-MM-DDTHH:mm:ss.sssZ`, read
+/// directly: `Date.parse`'s answer for it, or `None` to leave the string to the general parser
+/// (any other shape, or a part outside the ranges every month allows).
+fn parse_canonical_iso(text: &str) -> Option<f64> {
+    let bytes = text.as_bytes();
+    let separators = [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b'T'),
+        (13, b':'),
+        (16, b':'),
+        (19, b'.'),
+    ];
+    if bytes.len() != 24
+        || bytes.last() != Some(&b'Z')
+        || separators
+            .iter()
+            .any(|&(at, separator)| bytes.get(at) != Some(&separator))
+    {
+        return None;
+    }
+    let number = |from: usize, len: usize| -> Option<i64> {
+        bytes.get(from..from + len)?.iter().try_fold(0i64, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
+        })
+    };
+    let year = number(0, 4).filter(|y| *y >= 1000)?;
+    let month = number(5, 2).filter(|m| (1..=12).contains(m))?;
+    let day = number(8, 2).filter(|d| (1..=28).contains(d))?;
+    let hour = number(11, 2).filter(|h| *h <= 23)?;
+    let minute = number(14, 2).filter(|m| *m <= 59)?;
+    let second = number(17, 2).filter(|s| *s <= 59)?;
+    let millisecond = number(20, 3)?;
+    calendar::utc_time(year, month - 1, day, hour, minute, second, millisecond)
 }
 
 /// `new Date(n).valueOf()` for a number: `None` unless finite and within ±8.64e15; fractions are
@@ -289,4 +325,46 @@ fn digit_run(bytes: &[u8], from: usize, max: usize) -> usize {
 /// 1 when the byte at `at` is one of `allowed` (an optional one-character class), else 0.
 fn optional_byte(bytes: &[u8], at: usize, allowed: &[u8]) -> usize {
     usize::from(bytes.get(at).is_some_and(|b| allowed.contains(b)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn the_canonical_form_reads_as_the_general_parser_reads_it(
+            year in 0i64..10_000, month in 0i64..14, day in 0i64..32, hour in 0i64..25,
+            minute in 0i64..61, second in 0i64..61, millisecond in 0i64..1000,
+        ) {
+            let text = format!(
+                "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{millisecond:03}Z"
+            );
+            let fast = parse_canonical_iso(&text);
+            prop_assert!(fast.is_none() || fast == v8_parser::parse(&text), "{}", text);
+            prop_assert_eq!(parse_js_date(&text), v8_parser::parse(&text));
+        }
+
+        #[test]
+        fn other_shapes_are_left_to_the_general_parser(text in "[0-9TZ:.+ -]{20,26}") {
+            prop_assert_eq!(parse_js_date(&text), v8_parser::parse(&text));
+        }
+    }
+
+    #[test]
+    fn the_canonical_form_is_read_directly() {
+        assert_eq!(
+            parse_canonical_iso("2024-01-15T10:00:34.790Z"),
+            Some(1_705_312_834_790.0)
+        );
+        // Left to the general parser: day 29 and up, a lower-case zone, a year before 1000.
+        assert_eq!(parse_canonical_iso("2024-02-29T00:00:00.000Z"), None);
+        assert_eq!(parse_canonical_iso("2024-01-15T10:00:34.790z"), None);
+        assert_eq!(parse_canonical_iso("0999-01-15T10:00:34.790Z"), None);
+        assert_eq!(
+            parse_js_date("2024-02-29T00:00:00.000Z"),
+            Some(1_709_164_800_000.0)
+        );
+    }
 }
