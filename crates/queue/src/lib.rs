@@ -44,6 +44,11 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct EventId(pub i64);
 
+impl EventId {
+    /// Before every event: ids start at 1.
+    pub const START: EventId = EventId(0);
+}
+
 /// Identity of one delivery (one event through one mapping); survives a move to the failed store and
 /// back, and is never reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -282,10 +287,12 @@ pub trait Queue: Send + Sync {
     fn append(&self, batch: Vec<NewEvent>) -> Result<Vec<EventId>>;
 
     /// The oldest `limit` events not yet routed, in append order.
-    fn next_unrouted(&self, limit: usize) -> Result<Vec<StoredEvent>>;
+    fn next_unrouted(&self, limit: usize) -> Result<Vec<StoredEvent>> {
+        self.next_unrouted_after(EventId::START, limit)
+    }
 
-    /// Like [`Queue::next_unrouted`], but only events after `after`: a router that has events in
-    /// a commit not yet done reads on past them.
+    /// Like [`Queue::next_unrouted`], but only events after `after`: a router whose earlier
+    /// events are still in flight reads on past them.
     fn next_unrouted_after(&self, after: EventId, limit: usize) -> Result<Vec<StoredEvent>>;
 
     /// Marks `events` routed and stores `deliveries`, atomically. Events without a delivery count as

@@ -1032,19 +1032,6 @@ impl Queue for SqliteQueue {
         }
     }
 
-    fn next_unrouted(&self, limit: usize) -> Result<Vec<StoredEvent>> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.read(|connection| {
-            connection
-                .prepare_cached(
-                    "SELECT id, source, received_at_ms, message_id, body FROM events \
-                     INDEXED BY events_unrouted WHERE routed = 0 ORDER BY id LIMIT ?1",
-                )?
-                .query_map([limit], event_from_row)?
-                .collect()
-        })
-    }
-
     fn next_unrouted_after(&self, after: EventId, limit: usize) -> Result<Vec<StoredEvent>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.read(|connection| {

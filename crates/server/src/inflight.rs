@@ -122,14 +122,18 @@ impl InFlight {
         );
         state.waiting_items += items.len();
         for item in items {
-            let waiting = state
-                .waiting
-                .entry(item.batch_key.clone())
-                .or_insert_with(|| Waiting {
+            // Looked up before inserting: the key is copied only for a new batch key.
+            if !state.waiting.contains_key(&item.batch_key) {
+                let waiting = Waiting {
                     items: VecDeque::new(),
                     bytes: 0,
                     since_ms: now_ms,
-                });
+                };
+                state.waiting.insert(item.batch_key.clone(), waiting);
+            }
+            let Some(waiting) = state.waiting.get_mut(&item.batch_key) else {
+                continue;
+            };
             waiting.bytes += item.payload.len() + 1;
             waiting.items.push_back(FreshItem {
                 item,

@@ -34,7 +34,7 @@ pub async fn run_router(state: AppState) {
     let mut user_agents = Some(new_caches());
     // The last event read; the next read starts after it. Events before it are in flight or
     // routed, so it never goes back.
-    let mut cursor: Option<EventId> = None;
+    let mut cursor = EventId::START;
     loop {
         while state.inflight.events() >= MAX_EVENTS_IN_FLIGHT {
             let room = state.inflight.room.notified();
@@ -71,7 +71,7 @@ pub async fn run_router(state: AppState) {
                 let _ = tokio::time::timeout(IDLE_POLL, appended).await;
             }
             Ok(Some(last)) => {
-                cursor = Some(last);
+                cursor = last;
                 state.routed.notify_one();
             }
             Err(error) => {
@@ -82,17 +82,14 @@ pub async fn run_router(state: AppState) {
     }
 }
 
-/// Reads the events after `cursor` (from the oldest unrouted one when `None`), routes them and
-/// hands their items over. Returns the last event read, `None` when there was none.
+/// Reads the unrouted events after `cursor`, routes them and hands their items over. Returns
+/// the last event read, `None` when there was none.
 fn route_next(
     state: &AppState,
-    cursor: Option<EventId>,
+    cursor: EventId,
     caches: &mut [UserAgentCache],
 ) -> ampline_queue::Result<Option<EventId>> {
-    let events = match cursor {
-        Some(after) => state.queue.next_unrouted_after(after, ROUTE_BATCH)?,
-        None => state.queue.next_unrouted(ROUTE_BATCH)?,
-    };
+    let events = state.queue.next_unrouted_after(cursor, ROUTE_BATCH)?;
     let pipeline = state.pipeline();
     let threads = (events.len() / MIN_EVENTS_PER_THREAD).clamp(1, caches.len().max(1));
     let per_thread = events.len().div_ceil(threads).max(1);
@@ -179,7 +176,7 @@ pub(crate) fn new_delivery(event_id: EventId, item: Item, due_at_ms: i64) -> New
     NewDelivery {
         event_id,
         mapping: item.mapping,
-        batch_key: item.batch_key.encode(),
+        batch_key: item.batch_key,
         throttle_key: item.throttle_key,
         payload: item.payload.into_bytes(),
         due_at_ms,

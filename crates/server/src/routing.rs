@@ -45,7 +45,8 @@ impl BatchKey {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
     pub mapping: String,
-    pub batch_key: BatchKey,
+    /// The [`BatchKey`], encoded once per request (see [`BatchKey::encode`]).
+    pub batch_key: String,
     /// `u:<user_id>` or `d:<device_id>`: what a 429 hold applies to.
     pub throttle_key: Option<String>,
     /// The item as JSON text (`JSON.stringify` form, so re-sends are byte-identical).
@@ -163,7 +164,8 @@ fn split_request(
                 api_key,
                 field: None,
                 options,
-            };
+            }
+            .encode();
             for mut event in events {
                 if let (Value::Object(map), Some(message_id)) = (&mut event, derive_from) {
                     let has_id = map
@@ -214,7 +216,8 @@ fn split_request(
                 api_key,
                 field: Some(field),
                 options,
-            };
+            }
+            .encode();
             for element in elements {
                 *index += 1;
                 routed
@@ -225,7 +228,7 @@ fn split_request(
     }
 }
 
-fn item(mapping: &str, batch_key: BatchKey, value: &Value) -> Item {
+fn item(mapping: &str, batch_key: String, value: &Value) -> Item {
     Item {
         mapping: mapping.to_owned(),
         batch_key,
@@ -300,9 +303,11 @@ mod tests {
         assert_eq!(routed.items.len(), 1);
         let item = &routed.items[0];
         assert_eq!(item.mapping, "Track Calls");
-        assert_eq!(item.batch_key.url, "https://api2.amplitude.com/2/httpapi");
-        assert_eq!(item.batch_key.api_key, "KEY");
-        assert_eq!(item.batch_key.field, None);
+        let batch_key = BatchKey::decode(&item.batch_key)
+            .unwrap_or_else(|| panic!("not an encoded batch key: {}", item.batch_key));
+        assert_eq!(batch_key.url, "https://api2.amplitude.com/2/httpapi");
+        assert_eq!(batch_key.api_key, "KEY");
+        assert_eq!(batch_key.field, None);
         assert_eq!(item.throttle_key.as_deref(), Some("u:user-1"));
         let sent = payload(item);
         assert_eq!(sent["event_type"], "Clicked");
@@ -337,8 +342,10 @@ mod tests {
         let routed = route_event(&pipeline, &event, "m2", None);
         assert_eq!(routed.items.len(), 1);
         let item = &routed.items[0];
-        assert_eq!(item.batch_key.url, "https://api2.amplitude.com/identify");
-        assert_eq!(item.batch_key.field.as_deref(), Some("identification"));
+        let batch_key = BatchKey::decode(&item.batch_key)
+            .unwrap_or_else(|| panic!("not an encoded batch key: {}", item.batch_key));
+        assert_eq!(batch_key.url, "https://api2.amplitude.com/identify");
+        assert_eq!(batch_key.field.as_deref(), Some("identification"));
         assert_eq!(payload(item)["user_id"], "user-1");
         Ok(())
     }
