@@ -1,9 +1,10 @@
 //! The six actions: what each declares, and the one `perform` that turns a validated payload
 //! into requests.
 
-use crate::fields::Field;
+use crate::fields::{Field, Payload};
 use crate::js_object::{js_round, replace_first_ignore_ascii_case, truthy, JsObject};
-use crate::request::Request;
+use crate::out_object::{Out, OutObject};
+use crate::request::{EventBatch, EventJson, Request};
 use crate::schema;
 use crate::settings::{Endpoint, Settings};
 use crate::user_properties::{
@@ -11,8 +12,10 @@ use crate::user_properties::{
 };
 use ampline_js::date::{amplitude_event_time, amplitude_session_id, dayjs_utc_value_of};
 use ampline_js::number_value;
+use ampline_mapping::{Mapped, MappedRef, Shape};
 use ampline_useragent::{parse_user_agent, UserAgentCache, UserAgentFields};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// An action of the Amplitude (Actions) destination.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -103,29 +106,34 @@ impl Action {
     /// [`validate_payload`](crate::fields::validate_payload) for this action's fields).
     pub fn perform(
         self,
-        payload: Map<String, Value>,
+        payload: Payload<'_>,
         settings: &Settings,
         user_agents: Option<&mut UserAgentCache>,
     ) -> Vec<Request> {
-        let input = Input {
-            payload,
-            settings,
-            user_agents,
+        let kind = match self {
+            Action::LogEvent => EventKind::LogEvent,
+            Action::LogEventV2 => EventKind::LogEventV2,
+            Action::LogPurchase => EventKind::LogPurchase,
+            Action::IdentifyUser | Action::GroupIdentifyUser | Action::MapUser => {
+                let input = Input {
+                    payload: payload.into_map(),
+                    settings,
+                    user_agents,
+                };
+                return match self {
+                    Action::IdentifyUser => identify_user(input),
+                    Action::GroupIdentifyUser => group_identify_user(input),
+                    _ => map_user(input),
+                };
+            }
         };
-        match self {
-            Action::LogEvent => log_event(input, EventKind::LogEvent),
-            Action::LogEventV2 => log_event(input, EventKind::LogEventV2),
-            Action::LogPurchase => log_event(input, EventKind::LogPurchase),
-            Action::IdentifyUser => identify_user(input),
-            Action::GroupIdentifyUser => group_identify_user(input),
-            Action::MapUser => map_user(input),
-        }
+        log_event(&payload, kind, settings, user_agents)
     }
 }
 
 struct Input<'a> {
-    /// The validated payload; for event and identify actions, only the keys they read
-    /// themselves (the rest has been moved into the properties to send).
+    /// The validated payload; for Identify User, only the keys it reads itself (the rest has
+    /// been moved into the properties to send).
     payload: Map<String, Value>,
     settings: &'a Settings,
     user_agents: Option<&'a mut UserAgentCache>,
@@ -227,20 +235,6 @@ pub(crate) fn normalise_platform(properties: &mut Map<String, Value>, library: O
     }
 }
 
-/// The `library` an event carries: the mapped one under `library2.behavior = "use_mapping"`
-/// (possibly none), `"segment"` otherwise.
-pub(crate) fn library_value(library2: Option<&Value>) -> Option<Value> {
-    let library2 = library2.and_then(Value::as_object);
-    match library2 {
-        Some(settings)
-            if settings.get("behavior").and_then(Value::as_str) == Some("use_mapping") =>
-        {
-            settings.get("mapping").cloned()
-        }
-        _ => Some(Value::from("segment")),
-    }
-}
-
 /// Revenue fields of an order or a product, in the reference's key order. Price × quantity
 /// beats an explicit revenue; no (or zero) revenue means no revenue fields at all.
 pub(crate) fn revenue_fields(source: &Map<String, Value>) -> Vec<(&'static str, Option<Value>)> {
@@ -304,15 +298,84 @@ fn event_reads_itself(kind: EventKind, key: &str) -> bool {
     }
 }
 
-fn log_event(mut input: Input<'_>, kind: EventKind) -> Vec<Request> {
-    let mut properties = take_rest(&mut input.payload, |key| event_reads_itself(kind, key));
-    let payload = &input.payload;
-    normalise_platform(&mut properties, payload.get("library"));
-    if let Some(time) = amplitude_event_time(payload.get("time")) {
-        properties.insert("time".to_owned(), number_value(time));
+/// The keys of a payload that an event action reads itself, found by one pass.
+struct Controls<'v, 'a> {
+    entries: Vec<(&'v str, &'v Mapped<'a>)>,
+}
+
+impl<'v, 'a> Controls<'v, 'a> {
+    fn get(&self, key: &str) -> Option<&'v Mapped<'a>> {
+        self.entries
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, value)| *value)
     }
-    if let Some(session_id) = amplitude_session_id(payload.get("session_id")) {
-        properties.insert("session_id".to_owned(), number_value(session_id));
+
+    fn json(&self, key: &str) -> Option<Cow<'v, Value>> {
+        self.get(key).map(Mapped::to_json)
+    }
+
+    fn truthy(&self, key: &str) -> bool {
+        self.get(key).is_some_and(Mapped::is_truthy)
+    }
+
+    /// `options` when `min_id_length` is a positive number, as JSON text.
+    fn options(&self) -> Option<String> {
+        let min_id_length = self.get("min_id_length")?.as_json()?;
+        if min_id_length.as_f64().is_some_and(|n| n > 0.0) {
+            let mut options = String::from("{\"min_id_length\":");
+            ampline_js::write_json(&mut options, min_id_length);
+            options.push('}');
+            Some(options)
+        } else {
+            None
+        }
+    }
+
+    /// The fields parsed from `userAgent`, when `userAgentParsing` is on.
+    fn user_agent_fields(
+        &self,
+        user_agents: Option<&mut UserAgentCache>,
+    ) -> Option<UserAgentFields> {
+        if !self.truthy("userAgentParsing") {
+            return None;
+        }
+        let user_agent = self.get("userAgent").and_then(Mapped::as_str)?;
+        if user_agent.is_empty() {
+            return None;
+        }
+        let hints = self.json("userAgentData");
+        let hints = hints.as_deref();
+        Some(match user_agents {
+            Some(cache) => cache.get_or_parse(user_agent, hints),
+            None => parse_user_agent(user_agent, hints),
+        })
+    }
+}
+
+fn log_event(
+    payload: &Payload<'_>,
+    kind: EventKind,
+    settings: &Settings,
+    user_agents: Option<&mut UserAgentCache>,
+) -> Vec<Request> {
+    let mut controls = Controls {
+        entries: Vec::with_capacity(16),
+    };
+    let mut properties = OutObject::with_capacity(payload.entries().len() + 4);
+    for (key, value) in payload.entries() {
+        if event_reads_itself(kind, key) {
+            controls.entries.push((key, value));
+        } else {
+            properties.push(&**key, Out::Payload(value.view()));
+        }
+    }
+    normalise_platform_out(&mut properties, controls.get("library"));
+    if let Some(time) = amplitude_event_time(controls.json("time").as_deref()) {
+        properties.set("time", Out::Owned(number_value(time)));
+    }
+    if let Some(session_id) = amplitude_session_id(controls.json("session_id").as_deref()) {
+        properties.set("session_id", Out::Owned(number_value(session_id)));
     }
     match kind {
         EventKind::LogEventV2 => {
@@ -321,98 +384,218 @@ fn log_event(mut input: Input<'_>, kind: EventKind) -> Vec<Request> {
                 ("$set", "setAlways"),
                 ("$add", "add"),
             ] {
-                let value = payload.get(field);
-                if !has_content(value) {
+                let Some(value) = controls.get(field).filter(|v| has_content(v.view())) else {
                     continue;
-                }
-                let value = value.cloned().unwrap_or_default();
-                // Spreading an object and adding one key to the copy equals adding it in place.
-                if let Some(Value::Object(user_properties)) = properties.get_mut("user_properties")
-                {
-                    user_properties.insert(operation.to_owned(), value);
-                } else {
-                    let mut user_properties = Map::new();
-                    crate::js_object::spread_value(
-                        &mut user_properties,
-                        properties.get("user_properties"),
-                    );
-                    user_properties.insert(operation.to_owned(), value);
-                    properties.insert("user_properties".to_owned(), Value::Object(user_properties));
-                }
+                };
+                set_user_property(&mut properties, operation, Out::Payload(value.view()));
             }
         }
         EventKind::LogEvent | EventKind::LogPurchase => {
-            apply_utm_and_referrer(&mut properties, payload, UserPropertiesOrder::Last);
+            let user_properties = properties
+                .get("user_properties")
+                .and_then(Out::to_json)
+                .map(Cow::into_owned);
+            let merged = utm_and_referrer(
+                user_properties.as_ref(),
+                controls.json("utm_properties").as_deref(),
+                controls.json("referrer").as_deref(),
+                UserPropertiesOrder::Last,
+            );
+            if let Some(merged) = merged {
+                properties.set("user_properties", Out::Owned(Value::Object(merged)));
+            }
         }
     }
-    let library = library_value(payload.get("library2"));
-    let products: &[Value] = match (kind, payload.get("products")) {
-        (EventKind::LogPurchase, Some(Value::Array(products))) => products,
-        _ => &[],
+    let library = library_out(controls.get("library2"));
+    let products: Vec<Value> = match (kind, controls.get("products")) {
+        (EventKind::LogPurchase, Some(products)) => match products.to_json().into_owned() {
+            Value::Array(products) => products,
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
     };
-    let per_product = truthy(payload.get("trackRevenuePerProduct"));
+    let per_product = controls.truthy("trackRevenuePerProduct");
 
-    // One "Product Purchased" event per product, numbered after the order's own event.
+    let mut events = Vec::with_capacity(products.len() + 1);
+    // The order's own event first; each product's "Product Purchased" event follows, numbered
+    // after it.
+    let revenue_on_order = products.is_empty() || !per_product;
+    let mut first = start_event(&controls, user_agents);
+    first.spread(&properties);
+    if kind == EventKind::LogPurchase && revenue_on_order {
+        let source = payload_revenue_source(&controls);
+        for (key, value) in revenue_fields(&source) {
+            first.push(key, Out::from_option(value));
+        }
+    }
+    first.set("library", library.clone());
+    events.push(event_json(&first));
+
     let insert_id = properties
         .get("insert_id")
-        .filter(|id| truthy(Some(id)))
-        .map(ampline_js::to_js_string);
-    let mut events = Vec::with_capacity(products.len() + 1);
-    events.push(Value::Null);
-    for product in products {
-        let mut event = JsObject::new();
+        .filter(|id| id.is_truthy())
+        .and_then(Out::to_json)
+        .map(|id| ampline_js::to_js_string(&id));
+    for product in &products {
+        let mut event = OutObject::with_capacity(properties.len() + 8);
         event.spread(&properties);
         if let (true, Some(product)) = (per_product, product.as_object()) {
             for (key, value) in revenue_fields(product) {
-                event.set(key, value);
+                event.set(key, Out::from_option(value));
             }
         }
-        event.set("event_properties", Some(product.clone()));
-        event.set("event_type", Some(Value::from("Product Purchased")));
+        event.set("event_properties", Out::Owned(product.clone()));
+        event.set("event_type", Out::Text("Product Purchased"));
         let suffix = events.len() + 1;
         event.set(
             "insert_id",
-            insert_id
-                .as_ref()
-                .map(|id| Value::from(format!("{id}-{suffix}"))),
+            Out::from_option(
+                insert_id
+                    .as_ref()
+                    .map(|id| Value::from(format!("{id}-{suffix}"))),
+            ),
         );
         event.set("library", library.clone());
-        events.push(Value::Object(event.into_map()));
+        events.push(event_json(&event));
     }
 
-    // With per-product revenue on, the order's own event carries none.
-    let revenue_on_order = products.is_empty() || !per_product;
-    let order_revenue = if kind == EventKind::LogPurchase && revenue_on_order {
-        revenue_fields(payload)
-    } else {
-        Vec::new()
-    };
-    let mut first = start_object(&mut input);
-    first.spread_owned(properties);
-    for (key, value) in order_revenue {
-        first.set(key, value);
-    }
-    first.set("library", library);
-    if let Some(slot) = events.first_mut() {
-        *slot = Value::Object(first.into_map());
-    }
-    let payload = &input.payload;
-
-    let endpoint = if truthy(payload.get("use_batch_endpoint")) {
+    let endpoint = if controls.truthy("use_batch_endpoint") {
         Endpoint::Batch
     } else {
         Endpoint::HttpApi
     };
-    let mut body = Map::new();
-    body.insert("api_key".to_owned(), Value::from(input.api_key()));
-    body.insert("events".to_owned(), Value::Array(events));
-    if let Some(options) = input.options() {
-        body.insert("options".to_owned(), options);
-    }
-    vec![Request::json(
-        endpoint.url(input.settings.region),
-        Value::Object(body),
+    vec![Request::events(
+        endpoint.url(settings.region),
+        EventBatch {
+            api_key: settings.api_key.expose().to_owned(),
+            events,
+            options: controls.options(),
+        },
     )]
+}
+
+/// The fields of the payload that hold the order's revenue, as an object.
+fn payload_revenue_source(controls: &Controls<'_, '_>) -> Map<String, Value> {
+    ["price", "quantity", "revenue", "revenueType", "productId"]
+        .into_iter()
+        .filter_map(|key| Some((key.to_owned(), controls.json(key)?.into_owned())))
+        .collect()
+}
+
+/// The leading part of every event: the parsed user agent (all five keys, undefined ones
+/// included, because they fix the keys' places), then the raw one.
+fn start_event<'v, 'a>(
+    controls: &Controls<'v, 'a>,
+    user_agents: Option<&mut UserAgentCache>,
+) -> OutObject<'v, 'a> {
+    let mut object = OutObject::with_capacity(48);
+    if let Some(fields) = controls.user_agent_fields(user_agents) {
+        let text = |text: Option<String>| Out::from_option(text.map(Value::String));
+        object.push("os_name", text(fields.os_name));
+        object.push("os_version", Out::from_option(fields.os_version));
+        object.push("device_manufacturer", text(fields.device_manufacturer));
+        object.push("device_model", Out::from_option(fields.device_model));
+        object.push("device_type", text(fields.device_type));
+    }
+    if controls.truthy("includeRawUserAgent") {
+        let raw = controls
+            .get("userAgent")
+            .map_or(Out::Undefined, |v| Out::Payload(v.view()));
+        object.push("user_agent", raw);
+    }
+    object
+}
+
+/// The event as JSON text, with the ids a sender keys on.
+fn event_json(event: &OutObject<'_, '_>) -> EventJson {
+    let mut json = String::with_capacity(2048);
+    event.write_json(&mut json);
+    let id = |key: &str| {
+        event
+            .get(key)
+            .and_then(Out::as_str)
+            .filter(|id| !id.is_empty())
+            .map(str::to_owned)
+    };
+    let has_insert_id = event
+        .defined("insert_id")
+        .is_some_and(|id| match id.to_json() {
+            Some(id) => !id.is_null() && id.as_str() != Some(""),
+            None => false,
+        });
+    EventJson {
+        user_id: id("user_id"),
+        device_id: id("device_id"),
+        has_insert_id,
+        json,
+    }
+}
+
+/// `properties.user_properties[operation] = value`, spreading a `user_properties` that is not
+/// an object into a new one first.
+fn set_user_property<'v, 'a>(
+    properties: &mut OutObject<'v, 'a>,
+    operation: &'static str,
+    value: Out<'v, 'a>,
+) {
+    match properties.get_mut("user_properties") {
+        Some(Out::Object(user_properties)) => user_properties.set(operation, value),
+        Some(existing @ Out::Payload(_)) if existing.is_object() => {
+            let Out::Payload(object) = existing else {
+                return;
+            };
+            let mut user_properties = OutObject::of_entries(*object);
+            user_properties.set(operation, value);
+            *existing = Out::Object(user_properties);
+        }
+        existing => {
+            let mut spread = Map::new();
+            let current = existing.and_then(|v| v.to_json()).map(Cow::into_owned);
+            crate::js_object::spread_value(&mut spread, current.as_ref());
+            let mut user_properties = OutObject::with_capacity(spread.len() + 1);
+            for (key, item) in spread {
+                user_properties.push(key, Out::Owned(item));
+            }
+            user_properties.set(operation, value);
+            properties.set("user_properties", Out::Object(user_properties));
+        }
+    }
+}
+
+/// `normalise_platform` for an event under construction.
+fn normalise_platform_out(properties: &mut OutObject<'_, '_>, library: Option<&Mapped<'_>>) {
+    let normalised = properties
+        .get("platform")
+        .and_then(Out::as_str)
+        .filter(|platform| !platform.is_empty())
+        .map(|platform| {
+            let platform = replace_first_ignore_ascii_case(platform, "ios", "iOS");
+            replace_first_ignore_ascii_case(&platform, "android", "Android")
+        });
+    if let Some(platform) = normalised {
+        properties.set("platform", Out::Owned(Value::String(platform)));
+    }
+    let is_analytics_js = library.and_then(Mapped::as_str) == Some("analytics.js");
+    if is_analytics_js && !properties.get("platform").is_some_and(Out::is_truthy) {
+        properties.set("platform", Out::Text("Web"));
+    }
+}
+
+/// The `library` an event carries: the mapped one under `library2.behavior = "use_mapping"`
+/// (possibly none), `"segment"` otherwise.
+fn library_out<'v, 'a>(library2: Option<&'v Mapped<'a>>) -> Out<'v, 'a> {
+    let use_mapping = library2.and_then(|settings| match settings.view().shape() {
+        Shape::Object(entries) => {
+            let behavior = entries.get("behavior").and_then(MappedRef::as_str);
+            (behavior == Some("use_mapping")).then(|| entries.get("mapping"))
+        }
+        _ => None,
+    });
+    match use_mapping {
+        Some(Some(mapping)) => Out::Payload(mapping),
+        Some(None) => Out::Undefined,
+        None => Out::Text("segment"),
+    }
 }
 
 /// Where the mapped user properties go when merged with UTM and referrer operations: Log Event
@@ -423,27 +606,26 @@ enum UserPropertiesOrder {
     Last,
 }
 
-fn apply_utm_and_referrer(
-    properties: &mut Map<String, Value>,
-    payload: &Map<String, Value>,
+/// The user properties merged with the UTM and referrer operations; `None` when there are none.
+fn utm_and_referrer(
+    user_properties: Option<&Value>,
+    utm: Option<&Value>,
+    referrer: Option<&Value>,
     order: UserPropertiesOrder,
-) {
-    let utm = payload.get("utm_properties");
+) -> Option<Map<String, Value>> {
     let has_utm = utm
         .and_then(Value::as_object)
         .is_some_and(|m| !m.is_empty());
-    let referrer = payload.get("referrer");
     if !has_utm && !truthy(referrer) {
-        return;
+        return None;
     }
-    let mapped = without_reserved_keys(properties.get("user_properties"));
+    let mapped = without_reserved_keys(user_properties);
     let utm = utm_operations(utm);
     let referrer = referrer_operations(referrer);
-    let merged = match order {
+    Some(match order {
         UserPropertiesOrder::First => merge_user_properties(&[mapped, utm, referrer]),
         UserPropertiesOrder::Last => merge_user_properties(&[utm, referrer, mapped]),
-    };
-    properties.insert("user_properties".to_owned(), Value::Object(merged));
+    })
 }
 
 fn json_text(value: &Value) -> String {
@@ -478,7 +660,15 @@ fn identify_user(mut input: Input<'_>) -> Vec<Request> {
         )
     });
     normalise_platform(&mut properties, input.payload.get("library"));
-    apply_utm_and_referrer(&mut properties, &input.payload, UserPropertiesOrder::First);
+    let merged = utm_and_referrer(
+        properties.get("user_properties"),
+        input.payload.get("utm_properties"),
+        input.payload.get("referrer"),
+        UserPropertiesOrder::First,
+    );
+    if let Some(merged) = merged {
+        properties.insert("user_properties".to_owned(), Value::Object(merged));
+    }
     let mut identification = start_object(&mut input);
     identification.spread_owned(properties);
     identification.set("library", Some(Value::from("segment")));
@@ -582,21 +772,22 @@ mod tests {
 
     #[test]
     fn library_follows_library2() {
-        assert_eq!(library_value(None), Some(json!("segment")));
+        let library = |library2: Option<Value>| {
+            let mapped = library2.map(Mapped::Owned);
+            library_out(mapped.as_ref()).to_json().map(Cow::into_owned)
+        };
+        assert_eq!(library(None), Some(json!("segment")));
         assert_eq!(
-            library_value(Some(&json!({"behavior": "auto", "mapping": "x"}))),
+            library(Some(json!({"behavior": "auto", "mapping": "x"}))),
             Some(json!("segment"))
         );
         assert_eq!(
-            library_value(Some(
-                &json!({"behavior": "use_mapping", "mapping": "analytics.js"})
+            library(Some(
+                json!({"behavior": "use_mapping", "mapping": "analytics.js"})
             )),
             Some(json!("analytics.js"))
         );
-        assert_eq!(
-            library_value(Some(&json!({"behavior": "use_mapping"}))),
-            None
-        );
+        assert_eq!(library(Some(json!({"behavior": "use_mapping"}))), None);
     }
 
     fn revenue(value: Value) -> Value {

@@ -39,13 +39,6 @@ impl JsObject {
         }
     }
 
-    /// `{...object, ...other}` for an object of defined values.
-    pub(crate) fn spread(&mut self, other: &Map<String, Value>) {
-        for (key, value) in other {
-            self.set(key, Some(value.clone()));
-        }
-    }
-
     /// `{...object, ...other}`, taking `other`'s values.
     pub(crate) fn spread_owned(&mut self, mut other: Map<String, Value>) {
         // The usual case: `other` shares no key with this object. Then the result is this

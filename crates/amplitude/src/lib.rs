@@ -45,6 +45,7 @@ pub mod schema;
 
 mod action;
 mod js_object;
+mod out_object;
 mod pipeline;
 mod preset;
 mod request;
@@ -57,6 +58,6 @@ pub use preset::{
     BrowserPlugin, BrowserSetting, BrowserSettingKind, Preset, PresetTarget,
     MAX_MAPPINGS_PER_DESTINATION,
 };
-pub use request::{Body, ContentType, Method, Request};
+pub use request::{Body, ContentType, EventBatch, EventJson, Method, Request};
 pub use settings::{Endpoint, Region, Secret, Settings, SettingsError};
 pub use user_properties::{merge_user_properties, referrer_operations, utm_operations};

@@ -4,9 +4,9 @@ use crate::action::Action;
 use crate::fields::{validate_payload, FieldError};
 use crate::request::Request;
 use crate::settings::Settings;
-use ampline_mapping::{InvalidMapping, Mapping};
+use ampline_mapping::{InvalidMapping, Mapped, Mapping};
 use ampline_useragent::UserAgentCache;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -157,15 +157,9 @@ pub fn run(
         None => default_mapping(action)?,
     };
     let mapped = mapping
-        .apply(event)
+        .apply_borrowed(event)
         .map_err(|e| ActionError::new(ErrorCode::InvalidMapping, e.to_string()))?
-        .unwrap_or_else(|| Value::Object(Map::new()));
+        .unwrap_or_else(|| Mapped::Object(Vec::new()));
     let payload = validate_payload(action.fields(), mapped).map_err(ActionError::validation)?;
-    let Value::Object(payload) = payload else {
-        return Err(ActionError::new(
-            ErrorCode::PayloadValidationFailed,
-            "the mapped payload is not an object".to_owned(),
-        ));
-    };
     Ok(action.perform(payload, settings, user_agents))
 }

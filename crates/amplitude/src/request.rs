@@ -25,9 +25,33 @@ impl ContentType {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
-    Json(Value),
+    /// The JSON body of the event endpoints, `{"api_key": …, "events": […], "options": …}`.
+    Events(EventBatch),
     /// Form fields in order, not yet encoded.
     Form(Vec<(String, String)>),
+}
+
+/// The events of one request, each already written as JSON text, so a sender can pack events
+/// from many requests into one without reading them again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventBatch {
+    pub api_key: String,
+    pub events: Vec<EventJson>,
+    /// `options` as JSON text.
+    pub options: Option<String>,
+}
+
+/// One Amplitude event as JSON text, with what a sender keys on without parsing it: the ids
+/// Amplitude throttles by, and whether it carries the `insert_id` Amplitude de-duplicates by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventJson {
+    pub json: String,
+    /// A non-empty string `user_id`.
+    pub user_id: Option<String>,
+    /// A non-empty string `device_id`.
+    pub device_id: Option<String>,
+    /// An `insert_id` that is neither `null` nor `""`.
+    pub has_insert_id: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -39,12 +63,12 @@ pub struct Request {
 }
 
 impl Request {
-    pub(crate) fn json(url: &'static str, body: Value) -> Request {
+    pub(crate) fn events(url: &'static str, batch: EventBatch) -> Request {
         Request {
             method: Method::Post,
             url,
             content_type: ContentType::Json,
-            body: Body::Json(body),
+            body: Body::Events(batch),
         }
     }
 
@@ -64,7 +88,25 @@ impl Body {
     pub fn encode(&self) -> String {
         let mut out = String::new();
         match self {
-            Body::Json(value) => ampline_js::write_json(&mut out, value),
+            Body::Events(batch) => {
+                let size: usize = batch.events.iter().map(|e| e.json.len() + 1).sum();
+                out.reserve(size + batch.api_key.len() + 64);
+                out.push_str("{\"api_key\":");
+                ampline_js::write_json_string(&mut out, &batch.api_key);
+                out.push_str(",\"events\":[");
+                for (index, event) in batch.events.iter().enumerate() {
+                    if index > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&event.json);
+                }
+                out.push(']');
+                if let Some(options) = &batch.options {
+                    out.push_str(",\"options\":");
+                    out.push_str(options);
+                }
+                out.push('}');
+            }
             Body::Form(fields) => {
                 for (index, (key, value)) in fields.iter().enumerate() {
                     if index > 0 {
@@ -77,6 +119,19 @@ impl Body {
             }
         }
         out
+    }
+
+    /// The body as JSON: the parsed JSON of a JSON body, an object of field → text for a form.
+    pub fn to_json(&self) -> Value {
+        match self {
+            Body::Events(_) => serde_json::from_str(&self.encode()).unwrap_or(Value::Null),
+            Body::Form(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+                    .collect(),
+            ),
+        }
     }
 }
 
@@ -116,8 +171,25 @@ mod tests {
     }
 
     #[test]
-    fn json_encodes_like_json_stringify() {
-        let body = Body::Json(serde_json::json!({"n": 1e21, "s": "x"}));
-        assert_eq!(body.encode(), r#"{"n":1e+21,"s":"x"}"#);
+    fn events_are_joined_into_one_body() {
+        let event = |json: &str| EventJson {
+            json: json.to_owned(),
+            user_id: None,
+            device_id: None,
+            has_insert_id: false,
+        };
+        let body = Body::Events(EventBatch {
+            api_key: "k\"1".to_owned(),
+            events: vec![event(r#"{"n":1e+21}"#), event(r#"{"s":"x"}"#)],
+            options: Some(r#"{"min_id_length":2}"#.to_owned()),
+        });
+        assert_eq!(
+            body.encode(),
+            r#"{"api_key":"k\"1","events":[{"n":1e+21},{"s":"x"}],"options":{"min_id_length":2}}"#
+        );
+        assert_eq!(
+            body.to_json(),
+            serde_json::json!({"api_key": "k\"1", "events": [{"n": 1e21}, {"s": "x"}], "options": {"min_id_length": 2}})
+        );
     }
 }

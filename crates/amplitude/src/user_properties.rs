@@ -2,6 +2,7 @@
 //! and the referrer, as Log Event, Log Purchase and Identify User do.
 
 use crate::js_object::{spread_value, truthy};
+use ampline_mapping::{MappedRef, Shape};
 use serde_json::{Map, Value};
 
 /// UTM parameters as last-touch (`$set`) and first-touch (`$setOnce`, `initial_…`) properties.
@@ -75,13 +76,19 @@ pub fn without_reserved_keys(user_properties: Option<&Value>) -> Map<String, Val
     kept
 }
 
-/// Whether an operation object has anything to send: a key whose value is not `""`.
-pub fn has_content(object: Option<&Value>) -> bool {
-    match object {
-        Some(Value::Object(map)) => map.values().any(|v| v.as_str() != Some("")),
-        Some(Value::Array(items)) => items.iter().any(|v| v.as_str() != Some("")),
-        Some(Value::String(text)) => !text.is_empty(),
-        _ => false,
+/// Whether an operation object has anything to send: a key or item whose value is not `""`.
+pub fn has_content(value: MappedRef<'_, '_>) -> bool {
+    match value.shape() {
+        Shape::Object(entries) => {
+            let mut found = false;
+            entries.for_each(|_, item| found |= item.as_str() != Some(""));
+            found
+        }
+        Shape::Array(items) => (0..items.len())
+            .filter_map(|i| items.get(i))
+            .any(|item| item.as_str() != Some("")),
+        Shape::Scalar(Value::String(text)) => !text.is_empty(),
+        Shape::Scalar(_) => false,
     }
 }
 
@@ -139,8 +146,11 @@ mod tests {
 
     #[test]
     fn content_ignores_empty_strings() {
-        assert!(!has_content(Some(&json!({"a": ""}))));
-        assert!(has_content(Some(&json!({"a": "", "b": null}))));
-        assert!(!has_content(None));
+        let content = |value: Value| has_content(ampline_mapping::Mapped::Ref(&value).view());
+        assert!(!content(json!({"a": ""})));
+        assert!(content(json!({"a": "", "b": null})));
+        assert!(!content(json!(["", ""])));
+        assert!(content(json!(["", 0])));
+        assert!(!content(json!(null)));
     }
 }

@@ -32,9 +32,9 @@ fn run_with(action: Action, event: Value, changes: Value, region: Region) -> Vec
     }
 }
 
-fn json_body(request: &Request) -> &Value {
+fn json_body(request: &Request) -> Value {
     match &request.body {
-        Body::Json(value) => value,
+        Body::Events(_) => request.body.to_json(),
         Body::Form(_) => panic!("expected a JSON body"),
     }
 }
@@ -62,7 +62,7 @@ fn form(request: &Request) -> Vec<(String, Value)> {
                 (k.clone(), value)
             })
             .collect(),
-        Body::Json(_) => panic!("expected a form body"),
+        Body::Events(_) => panic!("expected a form body"),
     }
 }
 

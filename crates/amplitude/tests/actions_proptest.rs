@@ -84,7 +84,8 @@ proptest! {
                         prop_assert_eq!(request.url.contains(".eu."), europe);
                         let encoded = request.body.encode();
                         prop_assert!(encoded.contains("KEY"));
-                        if let Body::Json(body) = &request.body {
+                        if let body @ Body::Events(_) = &request.body {
+                            let body = body.to_json();
                             let events = body["events"].as_array().map_or(0, Vec::len);
                             let products = event
                                 .pointer("/properties/products")

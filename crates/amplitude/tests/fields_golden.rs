@@ -2,7 +2,8 @@
 //! by `tools/fields-oracle`, `npm run golden`) must pass or fail as it does there, and a passing
 //! payload must come out equal as JSON.
 
-use ampline_amplitude::fields::{validate_payload, Choice, ChoiceValue, Field, FieldKind};
+use ampline_amplitude::fields::{validate_payload, Choice, ChoiceValue, Field, FieldKind, Payload};
+use ampline_mapping::Mapped;
 use serde_json::Value;
 
 const GOLDEN: &str = include_str!("fields_golden.json");
@@ -103,7 +104,13 @@ fn agrees_with_actions_core_on_every_golden_case() {
     for (index, case) in cases.iter().enumerate() {
         let fields = parse_fields(&case["fields"]);
         let expected_ok = case["ok"].as_bool() == Some(true);
-        let result = validate_payload(fields, case["payload"].clone());
+        // Owned (as a computed payload is) and borrowed (as one copied from the event is) must
+        // come out the same.
+        let result = validate_payload(fields, Mapped::Owned(case["payload"].clone()))
+            .map(Payload::into_value);
+        let borrowed =
+            validate_payload(fields, Mapped::Ref(&case["payload"])).map(Payload::into_value);
+        assert_eq!(result, borrowed, "case {index}: owned and borrowed differ");
         let agrees = match (&result, expected_ok) {
             (Ok(output), true) => same_json(output, &case["output"]),
             (Err(_), false) => true,

@@ -18,8 +18,36 @@ pub fn write_number(out: &mut String, n: f64) {
         out.push('0');
         return;
     }
+    // Whole numbers (counts, prices in cents, epoch milliseconds) are most numbers in events.
+    // Below 2^53 every one is exact and JavaScript writes its digits.
+    if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
+        write_whole_number(out, n as i64);
+        return;
+    }
     let mut buffer = ryu_js::Buffer::new();
     out.push_str(buffer.format(n));
+}
+
+fn write_whole_number(out: &mut String, n: i64) {
+    let mut digits = [0u8; 20];
+    let mut rest = n.unsigned_abs();
+    let mut start = digits.len();
+    while start > 0 {
+        start -= 1;
+        if let Some(digit) = digits.get_mut(start) {
+            *digit = b'0' + (rest % 10) as u8;
+        }
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push('-');
+    }
+    for &digit in digits.get(start..).unwrap_or_default() {
+        out.push(char::from(digit));
+    }
 }
 
 /// `Number.prototype.toString()` of `n`.
@@ -269,8 +297,11 @@ pub fn write_json_string(out: &mut String, s: &str) {
     out.push('"');
     // Runs without anything to escape are copied whole; every byte that needs an escape is ASCII,
     // so cutting there always lands on a character boundary.
+    let bytes = s.as_bytes();
     let mut run_start = 0;
-    for (index, byte) in s.bytes().enumerate() {
+    while let Some(index) = next_to_escape(bytes, run_start) {
+        out.push_str(s.get(run_start..index).unwrap_or_default());
+        let byte = bytes.get(index).copied().unwrap_or_default();
         let escape = match byte {
             b'"' => "\\\"",
             b'\\' => "\\\\",
@@ -279,10 +310,8 @@ pub fn write_json_string(out: &mut String, s: &str) {
             b'\t' => "\\t",
             0x08 => "\\b",
             0x0c => "\\f",
-            0x00..=0x1f => "",
-            _ => continue,
+            _ => "",
         };
-        out.push_str(s.get(run_start..index).unwrap_or_default());
         if escape.is_empty() {
             let _ = write!(out, "\\u{byte:04x}");
         } else {
@@ -292,6 +321,34 @@ pub fn write_json_string(out: &mut String, s: &str) {
     }
     out.push_str(s.get(run_start..).unwrap_or_default());
     out.push('"');
+}
+
+/// The index of the first byte from `from` on that a JSON string must escape: `"`, `\` or a
+/// control character. Eight bytes are tested at a time: strings in events rarely need an escape,
+/// and this is where writing a request spends its time.
+fn next_to_escape(bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    // Sets the high bit of (at least) the first byte of `x` below `n`; bytes of 0x80 and above
+    // never count.
+    let any_below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH_BITS;
+    let mut at = from;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let x = u64::from_le_bytes(chunk);
+        let found =
+            any_below(x, 0x20) | any_below(x ^ (ONES * 0x22), 1) | any_below(x ^ (ONES * 0x5c), 1);
+        if found != 0 {
+            break;
+        }
+        at += 8;
+    }
+    let rest = bytes.get(at..).unwrap_or_default();
+    rest.iter()
+        .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
+        .map(|i| at + i)
 }
 
 #[cfg(test)]
@@ -385,5 +442,28 @@ mod tests {
     #[test]
     fn utf16_lengths() {
         assert_eq!(utf16_len("a😀"), 3);
+    }
+
+    proptest::proptest! {
+        // serde_json escapes exactly what `JSON.stringify` escapes, the same way.
+        #[test]
+        fn strings_are_escaped_like_json_stringify(s in "(?s).{0,40}", ascii in "[\\x00-\\x7f]{0,40}") {
+            for s in [s, ascii] {
+                let mut out = String::new();
+                write_json_string(&mut out, &s);
+                let expected = serde_json::to_string(&s).unwrap_or_default();
+                proptest::prop_assert_eq!(out, expected);
+            }
+        }
+
+        #[test]
+        fn numbers_are_written_as_javascript_writes_them(n in proptest::num::f64::NORMAL | proptest::num::f64::ZERO, whole in -1e17f64..1e17) {
+            for n in [n, whole.trunc()] {
+                let mut fast = String::new();
+                write_number(&mut fast, n);
+                let expected = if n == 0.0 { "0".to_owned() } else { ryu_js::Buffer::new().format(n).to_owned() };
+                proptest::prop_assert_eq!(fast, expected);
+            }
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! reject while resolving becomes a node that fails when evaluated, so an invalid directive in a
 //! branch that is never taken stays harmless, as it is in the reference.
 
-use crate::path::Path;
+use crate::path::{Path, PrefixIds, SharedPath};
 use crate::replace::Replacer;
 use crate::template::Template;
 use crate::validate::DIRECTIVES;
@@ -19,7 +19,7 @@ pub(crate) enum Node {
     /// Keys in JavaScript order, at least one of them computed.
     Object(Vec<(Box<str>, Node)>),
     Array(Vec<Node>),
-    Path(Source<Path>),
+    Path(Source<SharedPath>),
     Template(Source<Template>),
     If(Box<If>),
     Case(Box<Case>),
@@ -130,19 +130,27 @@ pub(crate) struct Liquid {
 }
 
 /// Compiles a validated mapping; runtime error pointers start at `pointer_prefix`.
-pub(crate) fn compile_mapping(mapping: &Value, pointer_prefix: &str) -> Node {
+/// `prefixes` numbers the prefixes of literal paths for [`Memo`](crate::path::Memo); `None`
+/// leaves them unshared.
+pub(crate) fn compile_mapping(
+    mapping: &Value,
+    pointer_prefix: &str,
+    prefixes: Option<&mut PrefixIds>,
+) -> Node {
     let mut compiler = Compiler {
         pointer: pointer_prefix.to_string(),
+        prefixes,
     };
     compiler.node(mapping)
 }
 
-struct Compiler {
+struct Compiler<'p> {
     /// Where the node being compiled sits, as `/key/@directive/option`.
     pointer: String,
+    prefixes: Option<&'p mut PrefixIds>,
 }
 
-impl Compiler {
+impl Compiler<'_> {
     fn at<T>(&mut self, key: &str, f: impl FnOnce(&mut Self) -> T) -> T {
         let len = self.pointer.len();
         self.pointer.push('/');
@@ -214,7 +222,16 @@ impl Compiler {
         let option = |key: &str| object.and_then(|o| o.get(key));
         let truthy = |key: &str| ampline_js::is_truthy(option(key));
         match name {
-            "@path" => Node::Path(self.source(options, Path::from_directive)),
+            "@path" => {
+                let source = self.source(options, Path::from_directive);
+                Node::Path(match source {
+                    Source::Ready(path) => Source::Ready(match self.prefixes.as_deref_mut() {
+                        Some(prefixes) => prefixes.share(path),
+                        None => PrefixIds::alone(path),
+                    }),
+                    Source::Computed { node, pointer } => Source::Computed { node, pointer },
+                })
+            }
             "@template" => Node::Template(self.source(options, Template::parse)),
             "@literal" => self.node(options),
             "@if" => {
@@ -381,7 +398,7 @@ impl Compiler {
                 };
                 let pointer = self.here();
                 let apply_pointer = format!("{}/apply", self.pointer);
-                let apply = crate::compile_root(apply, &apply_pointer).map_err(|invalid| {
+                let apply = crate::compile_root(apply, &apply_pointer, None).map_err(|invalid| {
                     Box::new(MappingError::new(
                         pointer.clone(),
                         format!("invalid \"apply\" mapping: {invalid}"),

@@ -5,7 +5,7 @@ use crate::compile::{
     ArrayPath, ArraySource, Case, Flatten, If, Json, JsonMode, Merge, Node, Replace, Source,
     Transform,
 };
-use crate::path::{lookup, lookup_directive_path, Found};
+use crate::path::{lookup, lookup_directive_path, Found, Memo};
 use crate::template::render_dynamic;
 use crate::value::{order_value_keys_like_js, write_json, write_string_form, Js, ObjectBuilder};
 use crate::MappingError;
@@ -14,44 +14,44 @@ use std::borrow::Cow;
 
 type Evaluated<'a> = Result<Js<'a>, MappingError>;
 
-pub(crate) fn eval<'a>(node: &'a Node, root: &Js<'a>) -> Evaluated<'a> {
+pub(crate) fn eval<'a>(node: &'a Node, root: &Js<'a>, memo: &Memo<'a>) -> Evaluated<'a> {
     match node {
         Node::Const(v) => Ok(Js::Ref(v)),
         Node::Undefined => Ok(Js::Undefined),
         Node::Object(entries) => {
             let mut out = Vec::with_capacity(entries.len());
             for (key, child) in entries {
-                out.push((Cow::Borrowed(&**key), eval(child, root)?));
+                out.push((Cow::Borrowed(&**key), eval(child, root, memo)?));
             }
             Ok(Js::Object(out))
         }
         Node::Array(items) => items
             .iter()
-            .map(|item| eval(item, root))
+            .map(|item| eval(item, root, memo))
             .collect::<Result<Vec<_>, _>>()
             .map(Js::Array),
-        Node::Path(Source::Ready(path)) => Ok(lookup(root, path).into_js()),
+        Node::Path(Source::Ready(path)) => Ok(memo.lookup(root, path).into_js()),
         Node::Path(Source::Computed { node, pointer }) => {
-            let path = eval(node, root)?;
+            let path = eval(node, root, memo)?;
             let path = expect_string(&path, "@path", pointer)?;
             Ok(lookup_directive_path(root, path).into_js())
         }
         Node::Template(Source::Ready(template)) => Ok(Js::string(template.render(root))),
         Node::Template(Source::Computed { node, pointer }) => {
-            let source = eval(node, root)?;
+            let source = eval(node, root, memo)?;
             let source = expect_string(&source, "@template", pointer)?;
             Ok(Js::string(render_dynamic(source, root)))
         }
-        Node::If(node) => eval_if(node, root),
-        Node::Case(node) => eval_case(node, root),
-        Node::Replace(node) => eval_replace(node, root),
-        Node::ArrayPath(node) => eval_array_path(node, root),
-        Node::Json(node) => eval_json(node, root),
-        Node::Flatten(node) => eval_flatten(node, root),
-        Node::Merge(node) => eval_merge(node, root),
-        Node::Transform(node) => eval_transform(node, root),
+        Node::If(node) => eval_if(node, root, memo),
+        Node::Case(node) => eval_case(node, root, memo),
+        Node::Replace(node) => eval_replace(node, root, memo),
+        Node::ArrayPath(node) => eval_array_path(node, root, memo),
+        Node::Json(node) => eval_json(node, root, memo),
+        Node::Flatten(node) => eval_flatten(node, root, memo),
+        Node::Merge(node) => eval_merge(node, root, memo),
+        Node::Transform(node) => eval_transform(node, root, memo),
         Node::ExcludeWhenNull(inner) => {
-            let value = eval(inner, root)?;
+            let value = eval(inner, root, memo)?;
             if value.is_null() {
                 Ok(Js::Undefined)
             } else {
@@ -89,8 +89,8 @@ fn expect_string<'v>(
     })
 }
 
-fn eval_if<'a>(node: &'a If, root: &Js<'a>) -> Evaluated<'a> {
-    let tested = eval(&node.test, root)?;
+fn eval_if<'a>(node: &'a If, root: &Js<'a>, memo: &Memo<'a>) -> Evaluated<'a> {
+    let tested = eval(&node.test, root, memo)?;
     let holds = if node.exists {
         tested.is_present()
     } else {
@@ -102,7 +102,7 @@ fn eval_if<'a>(node: &'a If, root: &Js<'a>) -> Evaluated<'a> {
         node.otherwise.as_ref()
     };
     match branch {
-        Some(branch) => eval(branch, root),
+        Some(branch) => eval(branch, root, memo),
         None => Ok(Js::Undefined),
     }
 }
@@ -130,8 +130,8 @@ fn loosely_not_empty(value: &Js<'_>) -> bool {
     }
 }
 
-fn eval_case<'a>(node: &'a Case, root: &Js<'a>) -> Evaluated<'a> {
-    let value = eval(&node.value, root)?;
+fn eval_case<'a>(node: &'a Case, root: &Js<'a>, memo: &Memo<'a>) -> Evaluated<'a> {
+    let value = eval(&node.value, root, memo)?;
     let Some(text) = value.as_str() else {
         return Ok(value);
     };
@@ -145,8 +145,8 @@ fn eval_case<'a>(node: &'a Case, root: &Js<'a>) -> Evaluated<'a> {
     }
 }
 
-fn eval_replace<'a>(node: &'a Replace, root: &Js<'a>) -> Evaluated<'a> {
-    let value = eval(&node.value, root)?;
+fn eval_replace<'a>(node: &'a Replace, root: &Js<'a>, memo: &Memo<'a>) -> Evaluated<'a> {
+    let value = eval(&node.value, root, memo)?;
     let text: Cow<'_, str> = match value.as_json() {
         Some(Value::String(s)) => Cow::Borrowed(s),
         Some(scalar @ (Value::Bool(_) | Value::Number(_))) => {
@@ -166,10 +166,10 @@ fn eval_replace<'a>(node: &'a Replace, root: &Js<'a>) -> Evaluated<'a> {
     Ok(Js::string(replaced))
 }
 
-fn eval_array_path<'a>(node: &'a ArrayPath, root: &Js<'a>) -> Evaluated<'a> {
+fn eval_array_path<'a>(node: &'a ArrayPath, root: &Js<'a>, memo: &Memo<'a>) -> Evaluated<'a> {
     let source = match &node.source {
         ArraySource::Path(path) => lookup(root, path).into_js(),
-        ArraySource::Node(source) => eval(source, root)?,
+        ArraySource::Node(source) => eval(source, root, memo)?,
     };
     let Some(shape) = &node.shape else {
         return Ok(source);
@@ -178,27 +178,27 @@ fn eval_array_path<'a>(node: &'a ArrayPath, root: &Js<'a>) -> Evaluated<'a> {
     match source {
         Js::Ref(Value::Array(items)) => {
             for item in items {
-                out.push(eval(shape, &Js::Ref(item))?);
+                out.push(eval(shape, &Js::Ref(item), memo)?);
             }
         }
         Js::Owned(Value::Array(items)) => {
             for item in items {
-                out.push(eval(shape, &Js::Owned(item))?);
+                out.push(eval(shape, &Js::Owned(item), memo)?);
             }
         }
         Js::Array(items) => {
             for item in &items {
-                out.push(eval(shape, item)?);
+                out.push(eval(shape, item, memo)?);
             }
         }
-        object if object.is_object() => out.push(eval(shape, &object)?),
+        object if object.is_object() => out.push(eval(shape, &object, memo)?),
         other => return Ok(other),
     }
     Ok(Js::Array(out))
 }
 
-fn eval_json<'a>(node: &'a Json, root: &Js<'a>) -> Evaluated<'a> {
-    let value = eval(&node.value, root)?;
+fn eval_json<'a>(node: &'a Json, root: &Js<'a>, memo: &Memo<'a>) -> Evaluated<'a> {
+    let value = eval(&node.value, root, memo)?;
     match node.mode {
         JsonMode::Encode if value.is_undefined() => Ok(Js::Undefined),
         JsonMode::Encode => {
@@ -220,15 +220,15 @@ fn eval_json<'a>(node: &'a Json, root: &Js<'a>) -> Evaluated<'a> {
     }
 }
 
-fn eval_flatten<'a>(node: &'a Flatten, root: &Js<'a>) -> Evaluated<'a> {
-    let separator = eval(&node.separator, root)?;
+fn eval_flatten<'a>(node: &'a Flatten, root: &Js<'a>, memo: &Memo<'a>) -> Evaluated<'a> {
+    let separator = eval(&node.separator, root, memo)?;
     let Some(separator) = separator.as_str() else {
         return Err(MappingError::new(
             &*node.pointer,
             "@flatten requires a string separator",
         ));
     };
-    let value = eval(&node.value, root)?;
+    let value = eval(&node.value, root, memo)?;
     let mut out = ObjectBuilder::default();
     flatten_into(&mut out, Found::of(&value), "", separator, node.omit_arrays);
     Ok(out.finish())
@@ -264,12 +264,12 @@ fn flatten_into<'a>(
     }
 }
 
-fn eval_merge<'a>(node: &'a Merge, root: &Js<'a>) -> Evaluated<'a> {
-    let direction = eval(&node.direction, root)?;
+fn eval_merge<'a>(node: &'a Merge, root: &Js<'a>, memo: &Memo<'a>) -> Evaluated<'a> {
+    let direction = eval(&node.direction, root, memo)?;
     let objects = node.objects.as_ref().map_err(|e| (**e).clone())?;
     let mut resolved = objects
         .iter()
-        .map(|object| eval(object, root))
+        .map(|object| eval(object, root, memo))
         .collect::<Result<Vec<_>, _>>()?;
     if direction.as_str() == Some("left") {
         resolved.reverse();
@@ -293,7 +293,7 @@ fn eval_merge<'a>(node: &'a Merge, root: &Js<'a>) -> Evaluated<'a> {
     Ok(out.finish())
 }
 
-fn eval_transform<'a>(node: &'a Transform, root: &Js<'a>) -> Evaluated<'a> {
+fn eval_transform<'a>(node: &'a Transform, root: &Js<'a>, memo: &Memo<'a>) -> Evaluated<'a> {
     let empty = Js::Object(Vec::new());
     let data = match root {
         Js::Undefined => &empty,
@@ -306,8 +306,8 @@ fn eval_transform<'a>(node: &'a Transform, root: &Js<'a>) -> Evaluated<'a> {
         }
     };
     let apply = node.apply.as_ref().map_err(|e| (**e).clone())?;
-    let payload = eval(apply, data)?.without_missing_keys();
-    eval(&node.mapping, &payload)
+    let payload = eval(apply, data, memo)?.without_missing_keys();
+    eval(&node.mapping, &payload, memo)
 }
 
 /// `cleanNulls`: in objects, null members become missing, recursively through nested objects;

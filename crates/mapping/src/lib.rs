@@ -34,12 +34,14 @@
 
 mod compile;
 mod eval;
+mod mapped;
 mod path;
 mod replace;
 mod template;
 mod validate;
 mod value;
 
+pub use mapped::{Entries, Items, Mapped, MappedRef, Shape};
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -55,6 +57,8 @@ const ROOT_DIRECTIVE_KEY: &str = "__segment_internal_directive";
 #[derive(Debug, Clone)]
 pub struct Mapping {
     root: compile::Node,
+    /// How many distinct prefixes the mapping's literal paths have.
+    path_prefixes: usize,
 }
 
 /// A problem found in a mapping, at a JSON pointer into the mapping (e.g. `/a/@case/value`).
@@ -105,29 +109,47 @@ impl Mapping {
     /// Validates `mapping` as the reference does and compiles it. All validation errors are
     /// reported together.
     pub fn compile(mapping: &Value) -> Result<Mapping, InvalidMapping> {
-        let root = compile_root(mapping, "")?;
-        Ok(Mapping { root })
+        let mut prefixes = path::PrefixIds::default();
+        let root = compile_root(mapping, "", Some(&mut prefixes))?;
+        Ok(Mapping {
+            root,
+            path_prefixes: prefixes.len(),
+        })
     }
 
     /// Applies the mapping to one event, which must be a JSON object.
     ///
     /// `Ok(None)` when the root resolves to nothing (JS `undefined`).
     pub fn apply(&self, event: &Value) -> Result<Option<Value>, MappingError> {
+        Ok(self.apply_borrowed(event)?.map(Mapped::into_value))
+    }
+
+    /// [`Mapping::apply`], with the parts of the output that are the event's (or the mapping's)
+    /// own values borrowed rather than copied.
+    pub fn apply_borrowed<'a>(
+        &'a self,
+        event: &'a Value,
+    ) -> Result<Option<Mapped<'a>>, MappingError> {
         if !event.is_object() {
             return Err(MappingError::new(
                 "/",
                 format!("data must be an object, got {}", value::type_name(event)),
             ));
         }
-        let resolved = eval::eval(&self.root, &value::Js::Ref(event))?;
-        Ok(resolved.into_value())
+        let memo = path::Memo::new(event, self.path_prefixes);
+        let resolved = eval::eval(&self.root, &value::Js::Ref(event), &memo)?;
+        Ok(resolved.into_mapped())
     }
 }
 
 /// Everything `transform` does before resolving: the depth bound, the reserved key, validation,
 /// then compilation. `@transform` runs the same steps on its `apply` option, so `pointer_prefix`
 /// places its errors.
-fn compile_root(mapping: &Value, pointer_prefix: &str) -> Result<compile::Node, InvalidMapping> {
+fn compile_root(
+    mapping: &Value,
+    pointer_prefix: &str,
+    prefixes: Option<&mut path::PrefixIds>,
+) -> Result<compile::Node, InvalidMapping> {
     let invalid = |message: String| InvalidMapping {
         errors: vec![MappingError::new(
             if pointer_prefix.is_empty() {
@@ -164,7 +186,11 @@ fn compile_root(mapping: &Value, pointer_prefix: &str) -> Result<compile::Node, 
     if !errors.is_empty() {
         return Err(InvalidMapping { errors });
     }
-    Ok(compile::compile_mapping(&to_process, pointer_prefix))
+    Ok(compile::compile_mapping(
+        &to_process,
+        pointer_prefix,
+        prefixes,
+    ))
 }
 
 /// Whether containers nest more than `limit` deep. The walk itself stops at the limit, so it

@@ -3,6 +3,8 @@
 use crate::value::{array_index, write_string_form, Js};
 use serde_json::Value;
 use std::borrow::Cow;
+use std::cell::Cell;
+use std::collections::HashMap;
 
 /// A path split into the keys it walks; no keys means the root itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +59,115 @@ impl Path {
         }
         push(&path[start..]);
         Path { keys }
+    }
+}
+
+/// A literal `@path`, with the ids of its prefixes (`context`, `context.device`, …) when it is
+/// compiled as part of a whole mapping, so one run resolves each prefix once however many paths
+/// share it.
+#[derive(Debug, Clone)]
+pub(crate) struct SharedPath {
+    pub(crate) path: Path,
+    prefix_ids: Option<Box<[u32]>>,
+}
+
+/// Numbers the distinct prefixes of the paths of one mapping.
+#[derive(Debug, Default)]
+pub(crate) struct PrefixIds {
+    ids: HashMap<(u32, Box<str>), u32>,
+}
+
+impl PrefixIds {
+    const ROOT: u32 = u32::MAX;
+
+    pub(crate) fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub(crate) fn share(&mut self, path: Path) -> SharedPath {
+        let mut parent = Self::ROOT;
+        let mut prefix_ids = Vec::with_capacity(path.keys.len());
+        for key in &path.keys {
+            let next = u32::try_from(self.ids.len()).unwrap_or(Self::ROOT);
+            let id = *self.ids.entry((parent, key.clone())).or_insert(next);
+            prefix_ids.push(id);
+            parent = id;
+        }
+        // Past u32::MAX prefixes (no real mapping) ids would clash; such paths are not shared.
+        let usable = prefix_ids.iter().all(|&id| id != Self::ROOT);
+        SharedPath {
+            path,
+            prefix_ids: usable.then(|| prefix_ids.into_boxed_slice()),
+        }
+    }
+
+    /// A path that is not shared (compiled outside a whole mapping, e.g. in `@transform`).
+    pub(crate) fn alone(path: Path) -> SharedPath {
+        SharedPath {
+            path,
+            prefix_ids: None,
+        }
+    }
+}
+
+/// What one run has resolved of the prefixes of a mapping's paths, from the event itself. Only
+/// results borrowed from the event are kept; a lookup from any other root walks as usual.
+pub(crate) struct Memo<'a> {
+    event: &'a Value,
+    prefixes: Vec<Cell<Resolved<'a>>>,
+}
+
+#[derive(Clone, Copy)]
+enum Resolved<'a> {
+    Unknown,
+    Missing,
+    Data(&'a Value),
+}
+
+impl<'a> Memo<'a> {
+    pub(crate) fn new(event: &'a Value, prefixes: usize) -> Self {
+        Memo {
+            event,
+            prefixes: vec![Cell::new(Resolved::Unknown); prefixes],
+        }
+    }
+
+    /// `lookup(root, path)`, resolving each prefix once per run when `root` is the event.
+    pub(crate) fn lookup<'r>(&self, root: &'r Js<'a>, shared: &SharedPath) -> Found<'r, 'a> {
+        let (Js::Ref(data), Some(ids)) = (root, &shared.prefix_ids) else {
+            return lookup(root, &shared.path);
+        };
+        if !std::ptr::eq(*data, self.event) {
+            return lookup(root, &shared.path);
+        }
+        let mut current = Found::Data(*data);
+        for (key, id) in shared.path.keys.iter().zip(ids.iter()) {
+            let slot = self.prefixes.get(*id as usize);
+            match slot.map(Cell::get) {
+                Some(Resolved::Missing) => {
+                    current = Found::Missing;
+                    continue;
+                }
+                Some(Resolved::Data(value)) => {
+                    current = Found::Data(value);
+                    continue;
+                }
+                Some(Resolved::Unknown) | None => {}
+            }
+            // A falsy value ends the walk: it is the result for every longer path too.
+            if current.is_truthy() {
+                current = current.index(key);
+            }
+            let resolved = match current {
+                Found::Missing => Resolved::Missing,
+                Found::Data(value) => Resolved::Data(value),
+                _ => Resolved::Unknown,
+            };
+            if let Some(slot) = slot {
+                slot.set(resolved);
+            }
+        }
+        current
     }
 }
 

@@ -355,3 +355,36 @@ fn built_objects_put_integer_keys_first() {
     ampline_js::write_json(&mut text, &out.unwrap());
     assert_eq!(text, r#"{"1":1,"2":2,"b":1,"a":0}"#);
 }
+
+/// Paths sharing prefixes resolve each prefix once per run (`path::Memo`); the results must be
+/// those of walking every path on its own, whatever the prefix holds and whatever the root.
+#[test]
+fn paths_sharing_prefixes_resolve_as_if_walked_alone() {
+    let event = json!({
+        "context": {"device": {"id": "d1", "type": ""}, "name": "abc", "zero": 0},
+        "items": [{"context": {"device": {"id": "item"}}}],
+    });
+    let mapping = json!({
+        "id": {"@path": "$.context.device.id"},
+        "id_again": {"@path": "$.context.device.id"},
+        "type": {"@path": "$.context.device.type"},
+        "below_falsy": {"@path": "$.context.device.type.x"},
+        "below_zero": {"@path": "$.context.zero.x.y"},
+        "missing": {"@path": "$.context.nothing.x"},
+        "missing_again": {"@path": "$.context.nothing.x"},
+        "length": {"@path": "$.context.name.length"},
+        "char": {"@path": "$.context.name.1"},
+        "whole": {"@path": "$.context.device"},
+        "from_items": {"@arrayPath": ["$.items", {"id": {"@path": "$.context.device.id"}}]},
+        "from_root_again": {"@arrayPath": ["$.", {"id": {"@path": "$.context.device.id"}}]},
+        "templated": {"@template": "{{context.device.id}}"},
+    });
+    assert_eq!(
+        run(mapping, event),
+        Some(json!({
+            "id": "d1", "id_again": "d1", "type": "", "below_falsy": "", "below_zero": 0,
+            "length": 3, "char": "b", "whole": {"id": "d1", "type": ""},
+            "from_items": [{"id": "item"}], "from_root_again": [{"id": "d1"}], "templated": "d1",
+        }))
+    );
+}

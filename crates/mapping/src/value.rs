@@ -1,5 +1,6 @@
 //! Values in the middle of a run, where JavaScript's `undefined` can sit inside containers.
 
+use crate::Mapped;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -95,6 +96,27 @@ impl<'a> Js<'a> {
                 }
                 Some(Value::Object(map))
             }
+        }
+    }
+
+    /// The same cleanup, keeping what is borrowed borrowed.
+    pub(crate) fn into_mapped(self) -> Option<Mapped<'a>> {
+        match self {
+            Js::Undefined => None,
+            Js::Ref(v) => Some(Mapped::Ref(v)),
+            Js::Owned(v) => Some(Mapped::Owned(v)),
+            Js::Array(items) => Some(Mapped::Array(
+                items
+                    .into_iter()
+                    .map(|item| item.into_mapped().unwrap_or(Mapped::Owned(Value::Null)))
+                    .collect(),
+            )),
+            Js::Object(entries) => Some(Mapped::Object(
+                entries
+                    .into_iter()
+                    .filter_map(|(key, item)| Some((key, item.into_mapped()?)))
+                    .collect(),
+            )),
         }
     }
 

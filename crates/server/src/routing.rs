@@ -152,40 +152,45 @@ fn split_request(
     routed: &mut Routed,
 ) {
     match request.body {
-        Body::Json(Value::Object(mut body)) => {
-            let api_key = text_of(body.get("api_key"));
-            let options = body.get("options").map(json_text);
-            let events = match body.remove("events") {
-                Some(Value::Array(events)) => events,
-                _ => Vec::new(),
-            };
+        Body::Events(batch) => {
             let batch_key = BatchKey {
                 url: request.url.to_owned(),
-                api_key,
+                api_key: batch.api_key,
                 field: None,
-                options,
+                options: batch.options,
             }
             .encode();
-            for mut event in events {
-                if let (Value::Object(map), Some(message_id)) = (&mut event, derive_from) {
-                    let has_id = map
-                        .get("insert_id")
-                        .is_some_and(|id| !id.is_null() && id.as_str() != Some(""));
-                    if !has_id {
-                        map.insert(
-                            "insert_id".to_owned(),
-                            Value::from(derived_insert_id(message_id, mapping, *index)),
+            for event in batch.events {
+                let mut payload = event.json;
+                if let (false, Some(message_id)) = (event.has_insert_id, derive_from) {
+                    // An absent key is added last, where assigning it would put it.
+                    if payload.ends_with('}') {
+                        payload.pop();
+                        if !payload.ends_with('{') {
+                            payload.push(',');
+                        }
+                        payload.push_str("\"insert_id\":");
+                        ampline_js::write_json_string(
+                            &mut payload,
+                            &derived_insert_id(message_id, mapping, *index),
                         );
+                        payload.push('}');
                     }
                 }
                 *index += 1;
-                routed.items.push(item(mapping, batch_key.clone(), &event));
+                let throttle_key = match (&event.user_id, &event.device_id) {
+                    (Some(user), _) => Some(format!("u:{user}")),
+                    (None, Some(device)) => Some(format!("d:{device}")),
+                    (None, None) => None,
+                };
+                routed.items.push(Item {
+                    mapping: mapping.to_owned(),
+                    batch_key: batch_key.clone(),
+                    throttle_key,
+                    payload,
+                });
             }
         }
-        Body::Json(_) => routed.failures.push(RouteFailure {
-            mapping: mapping.to_owned(),
-            reason: "the action built a JSON body that is not an object".to_owned(),
-        }),
         Body::Form(fields) => {
             let mut api_key = String::new();
             let mut options = None;
@@ -259,14 +264,6 @@ pub fn derived_insert_id(message_id: &str, mapping: &str, index: usize) -> Strin
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     format!("{message_id}-{:08x}-{index}", hash as u32)
-}
-
-fn text_of(value: Option<&Value>) -> String {
-    match value {
-        Some(Value::String(text)) => text.clone(),
-        Some(other) => ampline_js::to_js_string(other),
-        None => String::new(),
-    }
 }
 
 pub(crate) fn json_text(value: &Value) -> String {

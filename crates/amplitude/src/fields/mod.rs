@@ -33,7 +33,7 @@ mod error;
 mod validate;
 
 pub use error::{FieldError, JsonType, Problem};
-pub use validate::validate_payload;
+pub use validate::{validate_payload, Payload};
 
 use serde_json::{Map, Value};
 

@@ -2,6 +2,7 @@
 //! The differential test in `tests/fields_golden.rs` covers the combinations.
 
 use super::*;
+use ampline_mapping::Mapped;
 use serde_json::json;
 
 const fn field(kind: FieldKind) -> Field {
@@ -9,7 +10,13 @@ const fn field(kind: FieldKind) -> Field {
 }
 
 fn validate(fields: &[Field], payload: Value) -> Result<Value, Vec<FieldError>> {
-    validate_payload(fields, payload)
+    let owned = validate_payload(fields, Mapped::Owned(payload.clone())).map(Payload::into_value);
+    let borrowed = validate_payload(fields, Mapped::Ref(&payload)).map(Payload::into_value);
+    assert_eq!(
+        owned, borrowed,
+        "owned and borrowed payloads validate differently"
+    );
+    owned
 }
 
 /// The value `f` ends up with, `None` when it was pruned; panics when validation fails.

@@ -10,26 +10,68 @@
 use super::error::{FieldError, JsonType, Problem};
 use super::{Choice, ChoiceValue, Field, FieldKind};
 use ampline_js::{json_number, number_to_string, number_value, string_to_number};
+use ampline_mapping::{Mapped, MappedRef, Shape};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+/// A validated payload: the keys of the fields it sets, in the mapping's order, with values
+/// coerced to their field's type. What the mapping copied from the event stays borrowed.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Payload<'a> {
+    entries: Vec<(Cow<'a, str>, Mapped<'a>)>,
+}
+
+impl<'a> Payload<'a> {
+    pub fn get(&self, key: &str) -> Option<&Mapped<'a>> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub fn entries(&self) -> &[(Cow<'a, str>, Mapped<'a>)] {
+        &self.entries
+    }
+
+    pub fn into_entries(self) -> Vec<(Cow<'a, str>, Mapped<'a>)> {
+        self.entries
+    }
+
+    /// The payload as an owned JSON object.
+    pub fn into_map(self) -> Map<String, Value> {
+        self.entries
+            .into_iter()
+            .map(|(key, value)| (key.into_owned(), value.into_value()))
+            .collect()
+    }
+
+    pub fn into_value(self) -> Value {
+        Value::Object(self.into_map())
+    }
+}
 
 /// Prunes, coerces and validates a mapped payload against an action's fields.
 ///
 /// Returns the payload the action receives: empty values pruned, values coerced to their
 /// field's type, undeclared keys removed. Otherwise returns every problem found (the reference
 /// validates with `allErrors`); the event is then rejected as a whole.
-pub fn validate_payload(fields: &[Field], payload: Value) -> Result<Value, Vec<FieldError>> {
-    let Value::Object(map) = payload else {
-        return Err(vec![FieldError {
-            path: String::new(),
-            problem: Problem::WrongType {
-                expected: &[JsonType::Object],
-                found: JsonType::of(&payload),
-            },
-        }]);
+pub fn validate_payload<'a>(
+    fields: &[Field],
+    payload: Mapped<'a>,
+) -> Result<Payload<'a>, Vec<FieldError>> {
+    let mut payload = payload;
+    payload.open();
+    let mut entries = match payload {
+        Mapped::Object(entries) => entries,
+        other => {
+            return Err(vec![FieldError {
+                path: String::new(),
+                problem: Problem::WrongType {
+                    expected: &[JsonType::Object],
+                    found: json_type(other.view()),
+                },
+            }])
+        }
     };
-    let mut map = map;
     let mut hint = 0;
-    map.retain(|key, value| {
+    entries.retain_mut(|(key, value)| {
         let Some(field) = find_field(fields, key, &mut hint) else {
             // At the top level an empty string is removed whatever the type.
             return value.as_str() != Some("");
@@ -39,17 +81,26 @@ pub fn validate_payload(fields: &[Field], payload: Value) -> Result<Value, Vec<F
         }
         // `arrifyFields` runs between pruning and Ajv, on the top level only: there it also
         // wraps a lone object, which Ajv's own array coercion (used for nested fields) refuses.
-        if field.multiple && !matches!(value, Value::Array(_) | Value::Null) {
-            *value = Value::Array(vec![value.take()]);
+        if field.multiple && !matches!(value.shape(), Shape::Array(_)) && !value.is_null() {
+            let lone = std::mem::replace(value, Mapped::Owned(Value::Null));
+            *value = Mapped::Array(vec![lone]);
         }
         true
     });
     let mut errors = Vec::new();
-    check_object(&mut map, fields, false, &Path::Root, &mut errors);
+    check_object(&mut entries, fields, false, &Path::Root, &mut errors);
     if errors.is_empty() {
-        Ok(Value::Object(map))
+        Ok(Payload { entries })
     } else {
         Err(errors)
+    }
+}
+
+fn json_type(value: MappedRef<'_, '_>) -> JsonType {
+    match value.shape() {
+        Shape::Scalar(v) => JsonType::of(v),
+        Shape::Array(_) => JsonType::Array,
+        Shape::Object(_) => JsonType::Object,
     }
 }
 
@@ -192,42 +243,57 @@ fn find_field_index(fields: &[Field], key: &str, hint: &mut usize) -> Option<usi
 }
 
 /// `removeEmptyValues` below the top level, for the keys of an object whose properties are
-/// declared. Pruning happens in place so the map keeps its entries and their hashes.
-fn prune_object(map: &mut Map<String, Value>, fields: &[Field]) {
+/// declared.
+fn prune_object(entries: &mut Vec<(Cow<'_, str>, Mapped<'_>)>, fields: &[Field]) {
     let mut hint = 0;
-    map.retain(|key, value| match find_field(fields, key, &mut hint) {
+    entries.retain_mut(|(key, value)| match find_field(fields, key, &mut hint) {
         Some(field) => prune_in_place(value, Node::Whole(field)),
         None => true,
     });
 }
 
-/// `removeEmptyValues` for one value; `false` removes it.
-fn prune_in_place(value: &mut Value, node: Node<'_>) -> bool {
-    match value {
-        Value::Array(items) => {
+/// `removeEmptyValues` for one value; `false` removes it. A borrowed container is opened (its
+/// parts borrowed one by one) only when something in it may go.
+fn prune_in_place(value: &mut Mapped<'_>, node: Node<'_>) -> bool {
+    match value.shape() {
+        Shape::Array(items) => {
             // Items are kept or dropped but not pruned themselves: the reference filters on
             // the pruned item and keeps the original.
-            if let Some(item_node) = node.items() {
-                items.retain(|item| survives_pruning(item, item_node));
+            let Some(item_node) = node.items() else {
+                return true;
+            };
+            let all_survive = (0..items.len()).all(|i| {
+                items
+                    .get(i)
+                    .is_some_and(|item| survives_pruning(item, item_node))
+            });
+            if !all_survive {
+                value.open();
+                if let Mapped::Array(items) = value {
+                    items.retain(|item| survives_pruning(item.view(), item_node));
+                }
             }
             true
         }
-        Value::Object(map) => {
+        Shape::Object(_) => {
             if let Some((properties, _)) = node.object() {
-                prune_object(map, properties);
+                value.open();
+                if let Mapped::Object(entries) = value {
+                    prune_object(entries, properties);
+                }
             }
             true
         }
-        scalar => survives_pruning(scalar, node),
+        Shape::Scalar(_) => survives_pruning(value.view(), node),
     }
 }
 
 /// Below the top level, null goes unless the type allows it and `""` goes unless the type is a
 /// string; everything else stays.
-fn survives_pruning(value: &Value, node: Node<'_>) -> bool {
-    match value {
-        Value::Null => node.types().contains(&JsonType::Null),
-        Value::String(s) if s.is_empty() => node.types().contains(&JsonType::String),
+fn survives_pruning(value: MappedRef<'_, '_>, node: Node<'_>) -> bool {
+    match value.as_json() {
+        Some(Value::Null) => node.types().contains(&JsonType::Null),
+        Some(Value::String(s)) if s.is_empty() => node.types().contains(&JsonType::String),
         _ => true,
     }
 }
@@ -260,17 +326,17 @@ fn report(errors: &mut Vec<FieldError>, path: &Path<'_>, problem: Problem) {
 /// Ajv's object keywords: `required`, `properties`, and `additionalProperties` with
 /// `removeAdditional`.
 fn check_object(
-    map: &mut Map<String, Value>,
+    entries: &mut Vec<(Cow<'_, str>, Mapped<'_>)>,
     fields: &[Field],
     additional_properties: bool,
     path: &Path<'_>,
     errors: &mut Vec<FieldError>,
 ) {
-    // One pass over the entries instead of one hashed lookup per field.
-    let mut slots: Vec<Option<&mut Value>> =
+    // One pass over the entries instead of one lookup per field.
+    let mut slots: Vec<Option<&mut Mapped<'_>>> =
         std::iter::repeat_with(|| None).take(fields.len()).collect();
     let mut hint = 0;
-    for (key, value) in map.iter_mut() {
+    for (key, value) in entries.iter_mut() {
         let slot = find_field_index(fields, key, &mut hint).and_then(|i| slots.get_mut(i));
         if let Some(slot) = slot {
             *slot = Some(value);
@@ -285,25 +351,25 @@ fn check_object(
         }
     }
     if !additional_properties {
-        map.retain(|key, _| find_field_index(fields, key, &mut hint).is_some());
+        entries.retain(|(key, _)| find_field_index(fields, key, &mut hint).is_some());
     }
 }
 
 /// Coerces `value` in place to the node's type and checks the node's keywords.
-fn check(value: &mut Value, node: Node<'_>, path: &Path<'_>, errors: &mut Vec<FieldError>) {
+fn check(value: &mut Mapped<'_>, node: Node<'_>, path: &Path<'_>, errors: &mut Vec<FieldError>) {
     let types = node.types();
     // A numeric string such as "Infinity" coerces to a number JSON cannot hold; it is stored
     // as null (what `JSON.stringify` writes) but must not pass as null.
     let mut non_finite = false;
-    if !has_type(value, types) {
-        match coerce(value, types) {
-            Some(Coerced::Value(coerced)) => *value = coerced,
+    if !has_type(value.view(), types) {
+        match coerce(value.view(), types) {
+            Some(Coerced::Value(coerced)) => *value = Mapped::Owned(coerced),
             Some(Coerced::NonFinite) => {
-                *value = Value::Null;
+                *value = Mapped::Owned(Value::Null);
                 non_finite = true;
             }
             None => {
-                let found = JsonType::of(value);
+                let found = json_type(value.view());
                 report(
                     errors,
                     path,
@@ -316,22 +382,24 @@ fn check(value: &mut Value, node: Node<'_>, path: &Path<'_>, errors: &mut Vec<Fi
             }
         }
     }
-    match value {
-        Value::String(text) => {
+    match value.shape() {
+        Shape::Scalar(Value::String(text)) => {
             if node.date_like() && !ampline_js::date::is_date_like(text) {
                 report(errors, path, Problem::NotADate);
             }
             let (minimum, maximum) = node.length_limits();
-            // Ajv counts code points, not UTF-16 units.
-            let length = text.chars().count();
-            if let Some(limit) = minimum.filter(|limit| (length as f64) < *limit) {
-                report(errors, path, Problem::TooShort { limit, length });
-            }
-            if let Some(limit) = maximum.filter(|limit| (length as f64) > *limit) {
-                report(errors, path, Problem::TooLong { limit, length });
+            if minimum.is_some() || maximum.is_some() {
+                // Ajv counts code points, not UTF-16 units.
+                let length = text.chars().count();
+                if let Some(limit) = minimum.filter(|limit| (length as f64) < *limit) {
+                    report(errors, path, Problem::TooShort { limit, length });
+                }
+                if let Some(limit) = maximum.filter(|limit| (length as f64) > *limit) {
+                    report(errors, path, Problem::TooLong { limit, length });
+                }
             }
         }
-        Value::Number(number) => {
+        Shape::Scalar(Value::Number(number)) => {
             let n = json_number(number);
             let (minimum, maximum) = node.range_limits();
             if let Some(limit) = minimum.filter(|limit| n < *limit) {
@@ -341,25 +409,31 @@ fn check(value: &mut Value, node: Node<'_>, path: &Path<'_>, errors: &mut Vec<Fi
                 report(errors, path, Problem::AboveMaximum { limit });
             }
         }
-        Value::Object(map) => {
+        Shape::Object(_) => {
             if let Some((properties, additional)) = node.object() {
-                check_object(map, properties, additional, path, errors);
-            }
-        }
-        Value::Array(items) => {
-            if let Some(item_node) = node.items() {
-                for (index, item) in items.iter_mut().enumerate() {
-                    check(item, item_node, &Path::Index(path, index), errors);
+                value.open();
+                if let Mapped::Object(entries) = value {
+                    check_object(entries, properties, additional, path, errors);
                 }
             }
         }
-        Value::Null | Value::Bool(_) => {}
+        Shape::Array(_) => {
+            if let Some(item_node) = node.items() {
+                value.open();
+                if let Mapped::Array(items) = value {
+                    for (index, item) in items.iter_mut().enumerate() {
+                        check(item, item_node, &Path::Index(path, index), errors);
+                    }
+                }
+            }
+        }
+        Shape::Scalar(_) => {}
     }
     if let Some((choices, allows_null)) = node.choices() {
         let listed = !non_finite
             && (choices
                 .iter()
-                .any(|choice| choice_matches(choice.value, value))
+                .any(|choice| choice_matches(choice.value, value.view()))
                 || (allows_null && value.is_null()));
         if !listed {
             let mut allowed: Vec<Value> = choices.iter().map(|c| c.value.to_value()).collect();
@@ -371,23 +445,23 @@ fn check(value: &mut Value, node: Node<'_>, path: &Path<'_>, errors: &mut Vec<Fi
     }
 }
 
-fn choice_matches(choice: ChoiceValue, value: &Value) -> bool {
-    match (choice, value) {
-        (ChoiceValue::Text(text), Value::String(s)) => text == s,
-        (ChoiceValue::Number(n), Value::Number(m)) => n == json_number(m),
+fn choice_matches(choice: ChoiceValue, value: MappedRef<'_, '_>) -> bool {
+    match (choice, value.as_json()) {
+        (ChoiceValue::Text(text), Some(Value::String(s))) => text == s,
+        (ChoiceValue::Number(n), Some(Value::Number(m))) => n == json_number(m),
         _ => false,
     }
 }
 
-fn has_type(value: &Value, types: &[JsonType]) -> bool {
-    types.iter().any(|t| match (t, value) {
-        (JsonType::String, Value::String(_))
-        | (JsonType::Number, Value::Number(_))
-        | (JsonType::Boolean, Value::Bool(_))
-        | (JsonType::Null, Value::Null)
-        | (JsonType::Object, Value::Object(_))
-        | (JsonType::Array, Value::Array(_)) => true,
-        (JsonType::Integer, Value::Number(n)) => json_number(n).fract() == 0.0,
+fn has_type(value: MappedRef<'_, '_>, types: &[JsonType]) -> bool {
+    let shape = value.shape();
+    types.iter().any(|t| match (t, shape) {
+        (JsonType::Object, Shape::Object(_)) | (JsonType::Array, Shape::Array(_)) => true,
+        (JsonType::String, Shape::Scalar(Value::String(_)))
+        | (JsonType::Number, Shape::Scalar(Value::Number(_)))
+        | (JsonType::Boolean, Shape::Scalar(Value::Bool(_)))
+        | (JsonType::Null, Shape::Scalar(Value::Null)) => true,
+        (JsonType::Integer, Shape::Scalar(Value::Number(n))) => json_number(n).fract() == 0.0,
         _ => false,
     })
 }
@@ -400,24 +474,28 @@ enum Coerced {
 
 /// Ajv's `coerceTypes: "array"` for a value of none of `types`: a single-item array stands for
 /// its item; then the first type, in schema order, that the value converts to wins.
-fn coerce(value: &Value, types: &[JsonType]) -> Option<Coerced> {
+fn coerce(value: MappedRef<'_, '_>, types: &[JsonType]) -> Option<Coerced> {
     // Ajv coerces only towards scalar types and arrays; a schema of objects alone is not
     // coerced at all, not even by unwrapping.
     if types == OBJECT {
         return None;
     }
-    let data = match value {
-        Value::Array(items) => match items.as_slice() {
-            // Ajv tests the unwrapped item against all the types at once (a conjunction), so
-            // with a union type the item never passes as it is and must convert instead:
-            // `[3]` fails as "number or null", `[""]` becomes null, `[0]` for a datetime "0".
-            [only] if types.len() == 1 && has_type(only, types) => {
-                return Some(Coerced::Value(only.clone()))
+    let data = match value.shape() {
+        // Ajv tests the unwrapped item against all the types at once (a conjunction), so
+        // with a union type the item never passes as it is and must convert instead:
+        // `[3]` fails as "number or null", `[""]` becomes null, `[0]` for a datetime "0".
+        Shape::Array(items) if items.len() == 1 => {
+            let only = items.get(0)?;
+            if types.len() == 1 && has_type(only, types) {
+                return Some(Coerced::Value(only.to_json().into_owned()));
             }
-            [only] => only,
-            _ => value,
-        },
+            only
+        }
         _ => value,
+    };
+    // Only scalars convert; containers have no type to convert to but their own.
+    let Shape::Scalar(data) = data.shape() else {
+        return None;
     };
     types.iter().find_map(|t| coerce_to(data, *t))
 }

@@ -5,7 +5,7 @@ use ampline_amplitude::{run, Action, ActionError, Body, Request, Settings};
 use ampline_mapping::Mapping;
 use ampline_useragent::UserAgentCache;
 use anyhow::Context as _;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::path::PathBuf;
 
 /// Placeholder credentials for dry runs without `--settings`; they show where the keys go.
@@ -139,15 +139,9 @@ fn compile(mapping: Option<&Value>) -> Result<Option<Mapping>, ActionError> {
 /// A request in the dry-run contract's shape: a JSON body parsed, a form body as an object of
 /// field → string.
 fn request_json(request: Request) -> Value {
-    let (content_type, body) = match request.body {
-        Body::Json(body) => ("application/json", body),
-        Body::Form(fields) => {
-            let fields: Map<String, Value> = fields
-                .into_iter()
-                .map(|(key, value)| (key, Value::String(value)))
-                .collect();
-            ("application/x-www-form-urlencoded", Value::Object(fields))
-        }
+    let content_type = match request.body {
+        Body::Events(_) => "application/json",
+        Body::Form(_) => "application/x-www-form-urlencoded",
     };
-    json!({"method": "POST", "url": request.url, "content_type": content_type, "body": body})
+    json!({"method": "POST", "url": request.url, "content_type": content_type, "body": request.body.to_json()})
 }

@@ -1,0 +1,223 @@
+//! Objects the event actions build from a validated payload and write straight to JSON text.
+//!
+//! The reference builds each event by spreading objects whose values may be `undefined`: such a
+//! key is not sent, but it keeps its place, so a later assignment writes it there, not at the
+//! end. [`OutObject`] keeps those places; its values borrow from the payload wherever the
+//! reference copies them unchanged, so an event costs one pass of writing, not a copy.
+
+use ampline_mapping::{MappedRef, Shape};
+use serde_json::Value;
+use std::borrow::Cow;
+
+/// A value of an [`OutObject`].
+#[derive(Debug, Clone)]
+pub(crate) enum Out<'v, 'a> {
+    /// Keeps its key's place; not sent.
+    Undefined,
+    Payload(MappedRef<'v, 'a>),
+    Text(&'static str),
+    Owned(Value),
+    Object(OutObject<'v, 'a>),
+}
+
+impl<'v, 'a> Out<'v, 'a> {
+    pub(crate) fn from_option(value: Option<Value>) -> Self {
+        value.map_or(Out::Undefined, Out::Owned)
+    }
+
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match self {
+            Out::Payload(value) => value.as_str(),
+            Out::Text(text) => Some(text),
+            Out::Owned(value) => value.as_str(),
+            Out::Undefined | Out::Object(_) => None,
+        }
+    }
+
+    pub(crate) fn is_truthy(&self) -> bool {
+        match self {
+            Out::Undefined => false,
+            Out::Payload(value) => value.is_truthy(),
+            Out::Text(text) => !text.is_empty(),
+            Out::Owned(value) => ampline_js::is_truthy(Some(value)),
+            Out::Object(_) => true,
+        }
+    }
+
+    pub(crate) fn is_object(&self) -> bool {
+        match self {
+            Out::Payload(value) => matches!(value.shape(), Shape::Object(_)),
+            Out::Owned(value) => value.is_object(),
+            Out::Object(_) => true,
+            Out::Undefined | Out::Text(_) => false,
+        }
+    }
+
+    /// The value as JSON; `None` for `undefined`.
+    pub(crate) fn to_json(&self) -> Option<Cow<'_, Value>> {
+        match self {
+            Out::Undefined => None,
+            Out::Payload(value) => Some(value.to_json()),
+            Out::Text(text) => Some(Cow::Owned(Value::from(*text))),
+            Out::Owned(value) => Some(Cow::Borrowed(value)),
+            Out::Object(object) => Some(Cow::Owned(object.to_value())),
+        }
+    }
+
+    /// Appends the value's JSON; `undefined` is never written (objects skip it).
+    fn write_json(&self, out: &mut String) {
+        match self {
+            Out::Undefined => out.push_str("null"),
+            Out::Payload(value) => value.write_json(out),
+            Out::Text(text) => ampline_js::write_json_string(out, text),
+            Out::Owned(value) => ampline_js::write_json(out, value),
+            Out::Object(object) => object.write_json(out),
+        }
+    }
+}
+
+/// An object under construction with JavaScript's assignment semantics.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct OutObject<'v, 'a> {
+    entries: Vec<(Cow<'v, str>, Out<'v, 'a>)>,
+}
+
+impl<'v, 'a> OutObject<'v, 'a> {
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        OutObject {
+            entries: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// The entries of an object value (`{...value}` of an object).
+    pub(crate) fn of_entries(value: MappedRef<'v, 'a>) -> Self {
+        let mut object = OutObject::default();
+        if let Shape::Object(entries) = value.shape() {
+            object.entries.reserve(entries.len());
+            entries.for_each(|key, item| object.push(key, Out::Payload(item)));
+        }
+        object
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Adds a key the caller knows is not there yet.
+    pub(crate) fn push(&mut self, key: impl Into<Cow<'v, str>>, value: Out<'v, 'a>) {
+        self.entries.push((key.into(), value));
+    }
+
+    /// `object[key] = value`.
+    pub(crate) fn set(&mut self, key: impl Into<Cow<'v, str>>, value: Out<'v, 'a>) {
+        let key = key.into();
+        self.set_within(self.entries.len(), key, value);
+    }
+
+    /// `object[key] = value`, for a key that, if present, is among the first `prefix` entries.
+    pub(crate) fn set_within(&mut self, prefix: usize, key: Cow<'v, str>, value: Out<'v, 'a>) {
+        let searched = self.entries.get_mut(..prefix).unwrap_or_default();
+        match searched.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.entries.push((key, value)),
+        }
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Option<&Out<'v, 'a>> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, value)| value)
+    }
+
+    pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut Out<'v, 'a>> {
+        self.entries
+            .iter_mut()
+            .find(|(k, _)| k == key)
+            .map(|(_, value)| value)
+    }
+
+    /// A key with a defined value.
+    pub(crate) fn defined(&self, key: &str) -> Option<&Out<'v, 'a>> {
+        self.get(key)
+            .filter(|value| !matches!(value, Out::Undefined))
+    }
+
+    /// `{...object, ...other}`.
+    pub(crate) fn spread(&mut self, other: &OutObject<'v, 'a>) {
+        let prefix = self.entries.len();
+        for (key, value) in &other.entries {
+            self.set_within(prefix, key.clone(), value.clone());
+        }
+    }
+
+    pub(crate) fn to_value(&self) -> Value {
+        Value::Object(
+            self.entries
+                .iter()
+                .filter_map(|(key, value)| Some((key.to_string(), value.to_json()?.into_owned())))
+                .collect(),
+        )
+    }
+
+    /// Appends `JSON.stringify(object)`: `undefined` values are left out.
+    pub(crate) fn write_json(&self, out: &mut String) {
+        out.push('{');
+        let mut first = true;
+        for (key, value) in &self.entries {
+            if matches!(value, Out::Undefined) {
+                continue;
+            }
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            ampline_js::write_json_string(out, key);
+            out.push(':');
+            value.write_json(out);
+        }
+        out.push('}');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ampline_mapping::Mapped;
+    use serde_json::json;
+
+    fn written(object: &OutObject<'_, '_>) -> String {
+        let mut out = String::new();
+        object.write_json(&mut out);
+        out
+    }
+
+    #[test]
+    fn an_undefined_key_keeps_its_place_until_assigned() {
+        let mut object = OutObject::default();
+        object.push("a", Out::Undefined);
+        object.push("b", Out::Text("b"));
+        assert_eq!(written(&object), r#"{"b":"b"}"#);
+        object.set("a", Out::Owned(json!(1)));
+        object.set("c", Out::Owned(json!(null)));
+        assert_eq!(written(&object), r#"{"a":1,"b":"b","c":null}"#);
+    }
+
+    #[test]
+    fn spreading_overrides_in_place_and_appends_the_rest() {
+        let source = json!({"x": 1, "a": "from source", "y": [1, "two"]});
+        let mapped = Mapped::Ref(&source);
+        let mut object = OutObject::default();
+        object.push("a", Out::Undefined);
+        object.push("z", Out::Text("z"));
+        object.spread(&OutObject::of_entries(mapped.view()));
+        assert_eq!(
+            written(&object),
+            r#"{"a":"from source","z":"z","x":1,"y":[1,"two"]}"#
+        );
+        assert_eq!(
+            object.to_value(),
+            json!({"a": "from source", "z": "z", "x": 1, "y": [1, "two"]})
+        );
+    }
+}
