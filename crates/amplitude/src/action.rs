@@ -416,26 +416,15 @@ fn log_event(
     };
     let per_product = controls.truthy("trackRevenuePerProduct");
 
-    let mut events = Vec::with_capacity(products.len() + 1);
-    // The order's own event first; each product's "Product Purchased" event follows, numbered
-    // after it.
-    let revenue_on_order = products.is_empty() || !per_product;
-    let mut first = start_event(&controls, user_agents);
-    first.spread(&properties);
-    if kind == EventKind::LogPurchase && revenue_on_order {
-        let source = payload_revenue_source(&controls);
-        for (key, value) in revenue_fields(&source) {
-            first.push(key, Out::from_option(value));
-        }
-    }
-    first.set("library", library.clone());
-    events.push(event_json(&first));
-
     let insert_id = properties
         .get("insert_id")
         .filter(|id| id.is_truthy())
         .and_then(Out::to_json)
         .map(|id| ampline_js::to_js_string(&id));
+    // The order's own event first; each product's "Product Purchased" event follows, numbered
+    // after it.
+    let mut events = Vec::with_capacity(products.len() + 1);
+    let mut product_events = Vec::with_capacity(products.len());
     for product in &products {
         let mut event = OutObject::with_capacity(properties.len() + 8);
         event.spread(&properties);
@@ -446,7 +435,7 @@ fn log_event(
         }
         event.set("event_properties", Out::Owned(product.clone()));
         event.set("event_type", Out::Text("Product Purchased"));
-        let suffix = events.len() + 1;
+        let suffix = product_events.len() + 2;
         event.set(
             "insert_id",
             Out::from_option(
@@ -456,8 +445,22 @@ fn log_event(
             ),
         );
         event.set("library", library.clone());
-        events.push(event_json(&event));
+        product_events.push(event_json(&event));
     }
+
+    // With per-product revenue on, the order's own event carries none.
+    let revenue_on_order = products.is_empty() || !per_product;
+    let mut first = start_event(&controls, user_agents);
+    first.spread_owned(properties);
+    if kind == EventKind::LogPurchase && revenue_on_order {
+        let source = payload_revenue_source(&controls);
+        for (key, value) in revenue_fields(&source) {
+            first.set(key, Out::from_option(value));
+        }
+    }
+    first.set("library", library);
+    events.push(event_json(&first));
+    events.extend(product_events);
 
     let endpoint = if controls.truthy("use_batch_endpoint") {
         Endpoint::Batch

@@ -80,12 +80,20 @@ impl<'v, 'a> Out<'v, 'a> {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct OutObject<'v, 'a> {
     entries: Vec<(Cow<'v, str>, Out<'v, 'a>)>,
+    /// Bit `len % 64` is set for the length of every key, so most keys that are not there are
+    /// known to be new without a scan.
+    key_lengths: u64,
+}
+
+fn length_bit(key: &str) -> u64 {
+    1 << (key.len() % 64)
 }
 
 impl<'v, 'a> OutObject<'v, 'a> {
     pub(crate) fn with_capacity(capacity: usize) -> Self {
         OutObject {
             entries: Vec::with_capacity(capacity),
+            key_lengths: 0,
         }
     }
 
@@ -105,7 +113,9 @@ impl<'v, 'a> OutObject<'v, 'a> {
 
     /// Adds a key the caller knows is not there yet.
     pub(crate) fn push(&mut self, key: impl Into<Cow<'v, str>>, value: Out<'v, 'a>) {
-        self.entries.push((key.into(), value));
+        let key = key.into();
+        self.key_lengths |= length_bit(&key);
+        self.entries.push((key, value));
     }
 
     /// `object[key] = value`.
@@ -116,14 +126,20 @@ impl<'v, 'a> OutObject<'v, 'a> {
 
     /// `object[key] = value`, for a key that, if present, is among the first `prefix` entries.
     pub(crate) fn set_within(&mut self, prefix: usize, key: Cow<'v, str>, value: Out<'v, 'a>) {
-        let searched = self.entries.get_mut(..prefix).unwrap_or_default();
-        match searched.iter_mut().find(|(k, _)| *k == key) {
-            Some(slot) => slot.1 = value,
-            None => self.entries.push((key, value)),
+        if self.key_lengths & length_bit(&key) != 0 {
+            let searched = self.entries.get_mut(..prefix).unwrap_or_default();
+            if let Some(slot) = searched.iter_mut().find(|(k, _)| *k == key) {
+                slot.1 = value;
+                return;
+            }
         }
+        self.push(key, value);
     }
 
     pub(crate) fn get(&self, key: &str) -> Option<&Out<'v, 'a>> {
+        if self.key_lengths & length_bit(key) == 0 {
+            return None;
+        }
         self.entries
             .iter()
             .find(|(k, _)| k == key)
@@ -131,6 +147,9 @@ impl<'v, 'a> OutObject<'v, 'a> {
     }
 
     pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut Out<'v, 'a>> {
+        if self.key_lengths & length_bit(key) == 0 {
+            return None;
+        }
         self.entries
             .iter_mut()
             .find(|(k, _)| k == key)
@@ -141,6 +160,20 @@ impl<'v, 'a> OutObject<'v, 'a> {
     pub(crate) fn defined(&self, key: &str) -> Option<&Out<'v, 'a>> {
         self.get(key)
             .filter(|value| !matches!(value, Out::Undefined))
+    }
+
+    /// `{...object, ...other}`, taking `other`'s values.
+    pub(crate) fn spread_owned(&mut self, other: OutObject<'v, 'a>) {
+        let prefix = self.entries.len();
+        if self.key_lengths & other.key_lengths == 0 {
+            // No key can be shared.
+            self.key_lengths |= other.key_lengths;
+            self.entries.extend(other.entries);
+            return;
+        }
+        for (key, value) in other.entries {
+            self.set_within(prefix, key, value);
+        }
     }
 
     /// `{...object, ...other}`.

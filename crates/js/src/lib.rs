@@ -323,6 +323,19 @@ pub fn write_json_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// The bytes a JSON string must escape: `"`, `\` and the control characters.
+const MUST_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = true;
+        byte += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
 /// The index of the first byte from `from` on that a JSON string must escape: `"`, `\` or a
 /// control character. Eight bytes are tested at a time: strings in events rarely need an escape,
 /// and this is where writing a request spends its time.
@@ -347,7 +360,7 @@ fn next_to_escape(bytes: &[u8], from: usize) -> Option<usize> {
     }
     let rest = bytes.get(at..).unwrap_or_default();
     rest.iter()
-        .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
+        .position(|&b| MUST_ESCAPE[usize::from(b)])
         .map(|i| at + i)
 }
 

@@ -140,7 +140,17 @@ impl<'a> Memo<'a> {
         if !std::ptr::eq(*data, self.event) {
             return lookup(root, &shared.path);
         }
-        let mut current = Found::Data(*data);
+        // The same path again (several fields read `context.device.id`): one look.
+        match ids
+            .last()
+            .and_then(|id| self.prefixes.get(*id as usize))
+            .map(Cell::get)
+        {
+            Some(Resolved::Missing) => return Found::Missing,
+            Some(Resolved::Data(value)) => return Found::Data(value),
+            _ => {}
+        }
+        let mut current = Found::Data(data);
         for (key, id) in shared.path.keys.iter().zip(ids.iter()) {
             let slot = self.prefixes.get(*id as usize);
             match slot.map(Cell::get) {

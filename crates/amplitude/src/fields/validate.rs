@@ -70,30 +70,24 @@ pub fn validate_payload<'a>(
             }])
         }
     };
-    let mut hint = 0;
-    entries.retain_mut(|(key, value)| {
-        let Some(field) = find_field(fields, key, &mut hint) else {
-            // At the top level an empty string is removed whatever the type.
-            return value.as_str() != Some("");
-        };
-        if !prune_in_place(value, Node::Whole(field)) || value.as_str() == Some("") {
-            return false;
-        }
-        // `arrifyFields` runs between pruning and Ajv, on the top level only: there it also
-        // wraps a lone object, which Ajv's own array coercion (used for nested fields) refuses.
-        if field.multiple && !matches!(value.shape(), Shape::Array(_)) && !value.is_null() {
-            let lone = std::mem::replace(value, Mapped::Owned(Value::Null));
-            *value = Mapped::Array(vec![lone]);
-        }
-        true
-    });
     let mut errors = Vec::new();
-    check_object(&mut entries, fields, false, &Path::Root, &mut errors);
+    check_object(&mut entries, fields, Level::Top, &Path::Root, &mut errors);
     if errors.is_empty() {
         Ok(Payload { entries })
     } else {
         Err(errors)
     }
+}
+
+/// Where an object sits, which decides what happens before its keys are checked.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Level {
+    /// The payload itself: values are pruned first (recursively) and lone values of `multiple`
+    /// fields wrapped, and keys of no field are removed.
+    Top,
+    /// An object field with declared properties, pruned already; `additional_properties`
+    /// says whether keys of no field stay.
+    Nested { additional_properties: bool },
 }
 
 fn json_type(value: MappedRef<'_, '_>) -> JsonType {
@@ -323,35 +317,104 @@ fn report(errors: &mut Vec<FieldError>, path: &Path<'_>, problem: Problem) {
     });
 }
 
-/// Ajv's object keywords: `required`, `properties`, and `additionalProperties` with
-/// `removeAdditional`.
+/// Ajv's object keywords, `required`, `properties`, and `additionalProperties` with
+/// `removeAdditional`, in one pass over the keys. Problems are reported in the fields' order,
+/// as the reference reports them.
 fn check_object(
     entries: &mut Vec<(Cow<'_, str>, Mapped<'_>)>,
     fields: &[Field],
-    additional_properties: bool,
+    level: Level,
     path: &Path<'_>,
     errors: &mut Vec<FieldError>,
 ) {
-    // One pass over the entries instead of one lookup per field.
-    let mut slots: Vec<Option<&mut Mapped<'_>>> =
-        std::iter::repeat_with(|| None).take(fields.len()).collect();
+    let first_error = errors.len();
+    // The field index of each problem reported here, to order them afterwards.
+    let mut owners: Vec<usize> = Vec::new();
+    let mut seen = FieldSet::new(fields.len());
     let mut hint = 0;
-    for (key, value) in entries.iter_mut() {
-        let slot = find_field_index(fields, key, &mut hint).and_then(|i| slots.get_mut(i));
-        if let Some(slot) = slot {
-            *slot = Some(value);
+    entries.retain_mut(|(key, value)| {
+        let Some(index) = find_field_index(fields, key, &mut hint) else {
+            return match level {
+                Level::Top => false,
+                Level::Nested {
+                    additional_properties,
+                } => additional_properties,
+            };
+        };
+        let Some(field) = fields.get(index) else {
+            return false;
+        };
+        if level == Level::Top {
+            if !prune_in_place(value, Node::Whole(field)) || value.as_str() == Some("") {
+                return false;
+            }
+            // `arrifyFields` runs between pruning and Ajv, on the top level only: there it
+            // also wraps a lone object, which Ajv's own array coercion (used for nested
+            // fields) refuses.
+            if field.multiple && !matches!(value.shape(), Shape::Array(_)) && !value.is_null() {
+                let lone = std::mem::replace(value, Mapped::Owned(Value::Null));
+                *value = Mapped::Array(vec![lone]);
+            }
+        }
+        seen.insert(index);
+        check(
+            value,
+            Node::Whole(field),
+            &Path::Key(path, field.key),
+            errors,
+        );
+        owners.resize(errors.len() - first_error, index);
+        true
+    });
+    for (index, field) in fields.iter().enumerate() {
+        if field.required && !seen.contains(index) {
+            report(errors, &Path::Key(path, field.key), Problem::Missing);
+            owners.push(index);
         }
     }
-    for (field, slot) in fields.iter().zip(slots) {
-        let field_path = Path::Key(path, field.key);
-        match slot {
-            Some(value) => check(value, Node::Whole(field), &field_path, errors),
-            None if field.required => report(errors, &field_path, Problem::Missing),
-            None => {}
+    if let Some(reported) = errors.get_mut(first_error..) {
+        if reported.len() > 1 {
+            let mut keyed: Vec<(usize, FieldError)> =
+                owners.into_iter().zip(reported.iter().cloned()).collect();
+            keyed.sort_by_key(|(owner, _)| *owner);
+            for (slot, (_, error)) in reported.iter_mut().zip(keyed) {
+                *slot = error;
+            }
         }
     }
-    if !additional_properties {
-        entries.retain(|(key, _)| find_field_index(fields, key, &mut hint).is_some());
+}
+
+/// Which fields of an object have been met.
+enum FieldSet {
+    Small(u128),
+    Large(Vec<bool>),
+}
+
+impl FieldSet {
+    fn new(fields: usize) -> Self {
+        if fields <= 128 {
+            FieldSet::Small(0)
+        } else {
+            FieldSet::Large(vec![false; fields])
+        }
+    }
+
+    fn insert(&mut self, index: usize) {
+        match self {
+            FieldSet::Small(bits) => *bits |= 1u128.checked_shl(index as u32).unwrap_or(0),
+            FieldSet::Large(flags) => {
+                if let Some(flag) = flags.get_mut(index) {
+                    *flag = true;
+                }
+            }
+        }
+    }
+
+    fn contains(&self, index: usize) -> bool {
+        match self {
+            FieldSet::Small(bits) => bits & 1u128.checked_shl(index as u32).unwrap_or(0) != 0,
+            FieldSet::Large(flags) => flags.get(index).copied().unwrap_or(false),
+        }
     }
 }
 
@@ -410,10 +473,13 @@ fn check(value: &mut Mapped<'_>, node: Node<'_>, path: &Path<'_>, errors: &mut V
             }
         }
         Shape::Object(_) => {
-            if let Some((properties, additional)) = node.object() {
+            if let Some((properties, additional_properties)) = node.object() {
                 value.open();
                 if let Mapped::Object(entries) = value {
-                    check_object(entries, properties, additional, path, errors);
+                    let level = Level::Nested {
+                        additional_properties,
+                    };
+                    check_object(entries, properties, level, path, errors);
                 }
             }
         }
