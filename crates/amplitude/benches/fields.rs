@@ -68,6 +68,6 @@ fn payload() -> Value {
 #[divan::bench]
 fn validate_log_event_payload(bencher: divan::Bencher) {
     bencher.with_inputs(payload).bench_values(|payload| {
-        validate_payload(FIELDS, Mapped::Owned(payload)).map(Payload::into_value)
+        validate_payload(FIELDS, Mapped::owned(payload)).map(Payload::into_value)
     });
 }

@@ -372,10 +372,10 @@ fn log_event(
     }
     normalise_platform_out(&mut properties, controls.get("library"));
     if let Some(time) = amplitude_event_time(controls.json("time").as_deref()) {
-        properties.set("time", Out::Owned(number_value(time)));
+        properties.set("time", Out::number(time));
     }
     if let Some(session_id) = amplitude_session_id(controls.json("session_id").as_deref()) {
-        properties.set("session_id", Out::Owned(number_value(session_id)));
+        properties.set("session_id", Out::number(session_id));
     }
     match kind {
         EventKind::LogEventV2 => {
@@ -402,7 +402,7 @@ fn log_event(
                 UserPropertiesOrder::Last,
             );
             if let Some(merged) = merged {
-                properties.set("user_properties", Out::Owned(Value::Object(merged)));
+                properties.set("user_properties", Out::owned(Value::Object(merged)));
             }
         }
     }
@@ -433,7 +433,7 @@ fn log_event(
                 event.set(key, Out::from_option(value));
             }
         }
-        event.set("event_properties", Out::Owned(product.clone()));
+        event.set("event_properties", Out::owned(product.clone()));
         event.set("event_type", Out::Text("Product Purchased"));
         let suffix = product_events.len() + 2;
         event.set(
@@ -493,7 +493,7 @@ fn start_event<'v, 'a>(
 ) -> OutObject<'v, 'a> {
     let mut object = OutObject::with_capacity(48);
     if let Some(fields) = controls.user_agent_fields(user_agents) {
-        let text = |text: Option<String>| Out::from_option(text.map(Value::String));
+        let text = |text: Option<String>| text.map_or(Out::Undefined, Out::String);
         object.push("os_name", text(fields.os_name));
         object.push("os_version", Out::from_option(fields.os_version));
         object.push("device_manufacturer", text(fields.device_manufacturer));
@@ -557,7 +557,7 @@ fn set_user_property<'v, 'a>(
             crate::js_object::spread_value(&mut spread, current.as_ref());
             let mut user_properties = OutObject::with_capacity(spread.len() + 1);
             for (key, item) in spread {
-                user_properties.push(key, Out::Owned(item));
+                user_properties.push(key, Out::owned(item));
             }
             user_properties.set(operation, value);
             properties.set("user_properties", Out::Object(user_properties));
@@ -576,7 +576,7 @@ fn normalise_platform_out(properties: &mut OutObject<'_, '_>, library: Option<&M
             replace_first_ignore_ascii_case(&platform, "android", "Android")
         });
     if let Some(platform) = normalised {
-        properties.set("platform", Out::Owned(Value::String(platform)));
+        properties.set("platform", Out::String(platform));
     }
     let is_analytics_js = library.and_then(Mapped::as_str) == Some("analytics.js");
     if is_analytics_js && !properties.get("platform").is_some_and(Out::is_truthy) {
@@ -776,7 +776,7 @@ mod tests {
     #[test]
     fn library_follows_library2() {
         let library = |library2: Option<Value>| {
-            let mapped = library2.map(Mapped::Owned);
+            let mapped = library2.map(Mapped::owned);
             library_out(mapped.as_ref()).to_json().map(Cow::into_owned)
         };
         assert_eq!(library(None), Some(json!("segment")));

@@ -16,21 +16,42 @@ pub(crate) enum Out<'v, 'a> {
     Undefined,
     Payload(MappedRef<'v, 'a>),
     Text(&'static str),
-    Owned(Value),
+    String(String),
+    /// A finite number.
+    Number(f64),
+    /// Boxed, like the rest kept small: an object holds many values.
+    Owned(Box<Value>),
     Object(OutObject<'v, 'a>),
 }
 
 impl<'v, 'a> Out<'v, 'a> {
     pub(crate) fn from_option(value: Option<Value>) -> Self {
-        value.map_or(Out::Undefined, Out::Owned)
+        value.map_or(Out::Undefined, Out::owned)
+    }
+
+    pub(crate) fn owned(value: Value) -> Self {
+        match value {
+            Value::String(text) => Out::String(text),
+            Value::Number(n) => Out::number(ampline_js::json_number(&n)),
+            other => Out::Owned(Box::new(other)),
+        }
+    }
+
+    pub(crate) fn number(n: f64) -> Self {
+        if n.is_finite() {
+            Out::Number(n)
+        } else {
+            Out::Owned(Box::new(Value::Null))
+        }
     }
 
     pub(crate) fn as_str(&self) -> Option<&str> {
         match self {
             Out::Payload(value) => value.as_str(),
             Out::Text(text) => Some(text),
+            Out::String(text) => Some(text),
             Out::Owned(value) => value.as_str(),
-            Out::Undefined | Out::Object(_) => None,
+            Out::Undefined | Out::Number(_) | Out::Object(_) => None,
         }
     }
 
@@ -39,6 +60,8 @@ impl<'v, 'a> Out<'v, 'a> {
             Out::Undefined => false,
             Out::Payload(value) => value.is_truthy(),
             Out::Text(text) => !text.is_empty(),
+            Out::String(text) => !text.is_empty(),
+            Out::Number(n) => *n != 0.0,
             Out::Owned(value) => ampline_js::is_truthy(Some(value)),
             Out::Object(_) => true,
         }
@@ -49,7 +72,7 @@ impl<'v, 'a> Out<'v, 'a> {
             Out::Payload(value) => matches!(value.shape(), Shape::Object(_)),
             Out::Owned(value) => value.is_object(),
             Out::Object(_) => true,
-            Out::Undefined | Out::Text(_) => false,
+            Out::Undefined | Out::Text(_) | Out::String(_) | Out::Number(_) => false,
         }
     }
 
@@ -59,6 +82,8 @@ impl<'v, 'a> Out<'v, 'a> {
             Out::Undefined => None,
             Out::Payload(value) => Some(value.to_json()),
             Out::Text(text) => Some(Cow::Owned(Value::from(*text))),
+            Out::String(text) => Some(Cow::Owned(Value::from(text.as_str()))),
+            Out::Number(n) => Some(Cow::Owned(ampline_js::number_value(*n))),
             Out::Owned(value) => Some(Cow::Borrowed(value)),
             Out::Object(object) => Some(Cow::Owned(object.to_value())),
         }
@@ -70,6 +95,8 @@ impl<'v, 'a> Out<'v, 'a> {
             Out::Undefined => out.push_str("null"),
             Out::Payload(value) => value.write_json(out),
             Out::Text(text) => ampline_js::write_json_string(out, text),
+            Out::String(text) => ampline_js::write_json_string(out, text),
+            Out::Number(n) => ampline_js::write_number(out, *n),
             Out::Owned(value) => ampline_js::write_json(out, value),
             Out::Object(object) => object.write_json(out),
         }
@@ -231,8 +258,8 @@ mod tests {
         object.push("a", Out::Undefined);
         object.push("b", Out::Text("b"));
         assert_eq!(written(&object), r#"{"b":"b"}"#);
-        object.set("a", Out::Owned(json!(1)));
-        object.set("c", Out::Owned(json!(null)));
+        object.set("a", Out::owned(json!(1)));
+        object.set("c", Out::owned(json!(null)));
         assert_eq!(written(&object), r#"{"a":1,"b":"b","c":null}"#);
     }
 

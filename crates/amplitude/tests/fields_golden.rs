@@ -106,7 +106,7 @@ fn agrees_with_actions_core_on_every_golden_case() {
         let expected_ok = case["ok"].as_bool() == Some(true);
         // Owned (as a computed payload is) and borrowed (as one copied from the event is) must
         // come out the same.
-        let result = validate_payload(fields, Mapped::Owned(case["payload"].clone()))
+        let result = validate_payload(fields, Mapped::owned(case["payload"].clone()))
             .map(Payload::into_value);
         let borrowed =
             validate_payload(fields, Mapped::Ref(&case["payload"])).map(Payload::into_value);

@@ -181,9 +181,11 @@ fn eval_array_path<'a>(node: &'a ArrayPath, root: &Js<'a>, memo: &Memo<'a>) -> E
                 out.push(eval(shape, &Js::Ref(item), memo)?);
             }
         }
-        Js::Owned(Value::Array(items)) => {
-            for item in items {
-                out.push(eval(shape, &Js::Owned(item), memo)?);
+        Js::Owned(owned) if owned.is_array() => {
+            if let Value::Array(items) = *owned {
+                for item in items {
+                    out.push(eval(shape, &Js::Owned(Box::new(item)), memo)?);
+                }
             }
         }
         Js::Array(items) => {
@@ -210,7 +212,7 @@ fn eval_json<'a>(node: &'a Json, root: &Js<'a>, memo: &Memo<'a>) -> Evaluated<'a
             Some(text) => match serde_json::from_str::<Value>(text) {
                 Ok(mut decoded) => {
                     order_value_keys_like_js(&mut decoded);
-                    Ok(Js::Owned(decoded))
+                    Ok(Js::Owned(Box::new(decoded)))
                 }
                 Err(_) => Ok(value),
             },

@@ -11,7 +11,8 @@ use std::borrow::Cow;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mapped<'a> {
     Ref(&'a Value),
-    Owned(Value),
+    /// Boxed: most values are borrowed, and the enum stays small to move.
+    Owned(Box<Value>),
     Array(Vec<Mapped<'a>>),
     Object(Vec<(Cow<'a, str>, Mapped<'a>)>),
 }
@@ -45,6 +46,10 @@ pub enum MappedRef<'v, 'a> {
 }
 
 impl<'a> Mapped<'a> {
+    pub fn owned(value: Value) -> Self {
+        Mapped::Owned(Box::new(value))
+    }
+
     pub fn shape(&self) -> Shape<'_, 'a> {
         match self {
             Mapped::Ref(v) => json_shape(v),
@@ -91,7 +96,7 @@ impl<'a> Mapped<'a> {
     pub fn into_value(self) -> Value {
         match self {
             Mapped::Ref(v) => v.clone(),
-            Mapped::Owned(v) => v,
+            Mapped::Owned(v) => *v,
             Mapped::Array(items) => {
                 Value::Array(items.into_iter().map(Mapped::into_value).collect())
             }
@@ -128,22 +133,25 @@ impl<'a> Mapped<'a> {
                         .collect(),
                 );
             }
-            Mapped::Owned(Value::Array(items)) => {
-                *self = Mapped::Array(
-                    std::mem::take(items)
-                        .into_iter()
-                        .map(Mapped::Owned)
-                        .collect(),
-                );
-            }
-            Mapped::Owned(Value::Object(map)) => {
-                *self = Mapped::Object(
-                    std::mem::take(map)
-                        .into_iter()
-                        .map(|(k, v)| (Cow::Owned(k), Mapped::Owned(v)))
-                        .collect(),
-                );
-            }
+            Mapped::Owned(owned) => match owned.as_mut() {
+                Value::Array(items) => {
+                    *self = Mapped::Array(
+                        std::mem::take(items)
+                            .into_iter()
+                            .map(|v| Mapped::Owned(Box::new(v)))
+                            .collect(),
+                    );
+                }
+                Value::Object(map) => {
+                    *self = Mapped::Object(
+                        std::mem::take(map)
+                            .into_iter()
+                            .map(|(k, v)| (Cow::Owned(k), Mapped::Owned(Box::new(v))))
+                            .collect(),
+                    );
+                }
+                _ => {}
+            },
             _ => {}
         }
     }

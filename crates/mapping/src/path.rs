@@ -189,7 +189,7 @@ pub(crate) enum Found<'r, 'a> {
     Data(&'a Value),
     Local(&'r Value),
     LocalJs(&'r Js<'a>),
-    Computed(Value),
+    Computed(Box<Value>),
 }
 
 impl<'r, 'a> Found<'r, 'a> {
@@ -234,22 +234,22 @@ impl<'r, 'a> Found<'r, 'a> {
             Found::Missing => Found::Missing,
             Found::Data(v) => match index_json(v, key) {
                 Step::Child(c) => Found::Data(c),
-                Step::Computed(c) => Found::Computed(c),
+                Step::Computed(c) => Found::Computed(Box::new(c)),
                 Step::Missing => Found::Missing,
             },
             Found::Local(v) => match index_json(v, key) {
                 Step::Child(c) => Found::Local(c),
-                Step::Computed(c) => Found::Computed(c),
+                Step::Computed(c) => Found::Computed(Box::new(c)),
                 Step::Missing => Found::Missing,
             },
             Found::Computed(v) => match index_json(&v, key) {
-                Step::Child(c) => Found::Computed(c.clone()),
-                Step::Computed(c) => Found::Computed(c),
+                Step::Child(c) => Found::Computed(Box::new(c.clone())),
+                Step::Computed(c) => Found::Computed(Box::new(c)),
                 Step::Missing => Found::Missing,
             },
             Found::LocalJs(Js::Array(items)) => {
                 if key == "length" {
-                    return Found::Computed(Value::from(items.len()));
+                    return Found::Computed(Box::new(Value::from(items.len())));
                 }
                 match array_index(key).and_then(|i| items.get(i as usize)) {
                     Some(item) => Found::of(item),
@@ -270,7 +270,7 @@ impl<'r, 'a> Found<'r, 'a> {
         match self {
             Found::Missing => Js::Undefined,
             Found::Data(v) => Js::Ref(v),
-            Found::Local(v) => Js::Owned(v.clone()),
+            Found::Local(v) => Js::Owned(Box::new(v.clone())),
             Found::LocalJs(v) => v.clone(),
             Found::Computed(v) => Js::Owned(v),
         }
@@ -311,10 +311,16 @@ impl<'r, 'a> Found<'r, 'a> {
         match self {
             Found::Missing => None,
             Found::Data(v) => json_entries(v, Js::Ref, |k| Cow::Borrowed(k.as_str())),
-            Found::Local(v) => json_entries(v, |c| Js::Owned(c.clone()), |k| Cow::Owned(k.clone())),
-            Found::Computed(v) => {
-                json_entries(v, |c| Js::Owned(c.clone()), |k| Cow::Owned(k.clone()))
-            }
+            Found::Local(v) => json_entries(
+                v,
+                |c| Js::Owned(Box::new(c.clone())),
+                |k| Cow::Owned(k.clone()),
+            ),
+            Found::Computed(v) => json_entries(
+                v,
+                |c| Js::Owned(Box::new(c.clone())),
+                |k| Cow::Owned(k.clone()),
+            ),
             Found::LocalJs(Js::Array(items)) => Some(
                 items
                     .iter()

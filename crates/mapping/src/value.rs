@@ -14,14 +14,15 @@ use std::collections::HashMap;
 pub(crate) enum Js<'a> {
     Undefined,
     Ref(&'a Value),
-    Owned(Value),
+    /// Boxed: most values are borrowed, and the enum stays small to move.
+    Owned(Box<Value>),
     Array(Vec<Js<'a>>),
     Object(Vec<(Cow<'a, str>, Js<'a>)>),
 }
 
 impl<'a> Js<'a> {
     pub(crate) fn string(s: String) -> Js<'a> {
-        Js::Owned(Value::String(s))
+        Js::Owned(Box::new(Value::String(s)))
     }
 
     /// The JSON value underneath, when this is not a container the mapping built.
@@ -43,14 +44,11 @@ impl<'a> Js<'a> {
 
     /// Neither `undefined` nor `null`.
     pub(crate) fn is_present(&self) -> bool {
-        !matches!(
-            self,
-            Js::Undefined | Js::Ref(Value::Null) | Js::Owned(Value::Null)
-        )
+        !matches!(self, Js::Undefined | Js::Ref(Value::Null))
     }
 
     pub(crate) fn is_null(&self) -> bool {
-        matches!(self, Js::Ref(Value::Null) | Js::Owned(Value::Null))
+        self.as_json().is_some_and(Value::is_null)
     }
 
     /// A plain object, as `realTypeOf(v) === 'object'` sees it.
@@ -80,7 +78,7 @@ impl<'a> Js<'a> {
         match self {
             Js::Undefined => None,
             Js::Ref(v) => Some(v.clone()),
-            Js::Owned(v) => Some(v),
+            Js::Owned(v) => Some(*v),
             Js::Array(items) => Some(Value::Array(
                 items
                     .into_iter()
@@ -108,7 +106,10 @@ impl<'a> Js<'a> {
             Js::Array(items) => Some(Mapped::Array(
                 items
                     .into_iter()
-                    .map(|item| item.into_mapped().unwrap_or(Mapped::Owned(Value::Null)))
+                    .map(|item| {
+                        item.into_mapped()
+                            .unwrap_or(Mapped::Owned(Box::new(Value::Null)))
+                    })
                     .collect(),
             )),
             Js::Object(entries) => Some(Mapped::Object(

@@ -10,7 +10,7 @@ const fn field(kind: FieldKind) -> Field {
 }
 
 fn validate(fields: &[Field], payload: Value) -> Result<Value, Vec<FieldError>> {
-    let owned = validate_payload(fields, Mapped::Owned(payload.clone())).map(Payload::into_value);
+    let owned = validate_payload(fields, Mapped::owned(payload.clone())).map(Payload::into_value);
     let borrowed = validate_payload(fields, Mapped::Ref(&payload)).map(Payload::into_value);
     assert_eq!(
         owned, borrowed,

@@ -352,7 +352,7 @@ fn check_object(
             // also wraps a lone object, which Ajv's own array coercion (used for nested
             // fields) refuses.
             if field.multiple && !matches!(value.shape(), Shape::Array(_)) && !value.is_null() {
-                let lone = std::mem::replace(value, Mapped::Owned(Value::Null));
+                let lone = std::mem::replace(value, Mapped::owned(Value::Null));
                 *value = Mapped::Array(vec![lone]);
             }
         }
@@ -426,9 +426,9 @@ fn check(value: &mut Mapped<'_>, node: Node<'_>, path: &Path<'_>, errors: &mut V
     let mut non_finite = false;
     if !has_type(value.view(), types) {
         match coerce(value.view(), types) {
-            Some(Coerced::Value(coerced)) => *value = Mapped::Owned(coerced),
+            Some(Coerced::Value(coerced)) => *value = Mapped::owned(coerced),
             Some(Coerced::NonFinite) => {
-                *value = Mapped::Owned(Value::Null);
+                *value = Mapped::owned(Value::Null);
                 non_finite = true;
             }
             None => {
