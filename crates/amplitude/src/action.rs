@@ -275,53 +275,93 @@ enum EventKind {
     LogPurchase,
 }
 
-/// Whether an event action reads `key` itself rather than sending it as it is. The revenue
-/// keys are only sent (by Log Purchase) as computed revenue; `use_batch_endpoint` only picks the
-/// endpoint, although the reference also sends it along (a documented deviation).
-fn event_reads_itself(kind: EventKind, key: &str) -> bool {
-    match key {
-        "time"
-        | "session_id"
-        | "userAgent"
-        | "userAgentParsing"
-        | "includeRawUserAgent"
-        | "userAgentData"
-        | "min_id_length"
-        | "library"
-        | "library2"
-        | "use_batch_endpoint" => true,
-        "revenue" | "price" | "productId" | "quantity" | "revenueType" => true,
-        "utm_properties" | "referrer" => kind != EventKind::LogEventV2,
-        "setOnce" | "setAlways" | "add" => kind == EventKind::LogEventV2,
-        "products" | "trackRevenuePerProduct" => kind == EventKind::LogPurchase,
-        _ => false,
+/// A key an event action reads itself rather than sending it as it is.
+#[derive(Clone, Copy)]
+enum Control {
+    Time,
+    SessionId,
+    UserAgent,
+    UserAgentParsing,
+    IncludeRawUserAgent,
+    UserAgentData,
+    MinIdLength,
+    Library,
+    Library2,
+    UseBatchEndpoint,
+    Revenue,
+    Price,
+    ProductId,
+    Quantity,
+    RevenueType,
+    UtmProperties,
+    Referrer,
+    SetOnce,
+    SetAlways,
+    Add,
+    Products,
+    TrackRevenuePerProduct,
+}
+
+impl Control {
+    const COUNT: usize = 22;
+
+    /// What `key` controls in an action of `kind`, if anything. The revenue keys are only sent
+    /// (by Log Purchase) as computed revenue; `use_batch_endpoint` only picks the endpoint,
+    /// although the reference also sends it along (a documented deviation).
+    fn of(kind: EventKind, key: &str) -> Option<Control> {
+        use Control::*;
+        let v2 = kind == EventKind::LogEventV2;
+        let purchase = kind == EventKind::LogPurchase;
+        let control = match key {
+            "time" => Time,
+            "session_id" => SessionId,
+            "userAgent" => UserAgent,
+            "userAgentParsing" => UserAgentParsing,
+            "includeRawUserAgent" => IncludeRawUserAgent,
+            "userAgentData" => UserAgentData,
+            "min_id_length" => MinIdLength,
+            "library" => Library,
+            "library2" => Library2,
+            "use_batch_endpoint" => UseBatchEndpoint,
+            "revenue" => Revenue,
+            "price" => Price,
+            "productId" => ProductId,
+            "quantity" => Quantity,
+            "revenueType" => RevenueType,
+            "utm_properties" if !v2 => UtmProperties,
+            "referrer" if !v2 => Referrer,
+            "setOnce" if v2 => SetOnce,
+            "setAlways" if v2 => SetAlways,
+            "add" if v2 => Add,
+            "products" if purchase => Products,
+            "trackRevenuePerProduct" if purchase => TrackRevenuePerProduct,
+            _ => return None,
+        };
+        Some(control)
     }
 }
 
-/// The keys of a payload that an event action reads itself, found by one pass.
+/// The values of the keys an event action reads itself, found by one pass over the payload.
 struct Controls<'v, 'a> {
-    entries: Vec<(&'v str, &'v Mapped<'a>)>,
+    values: [Option<&'v Mapped<'a>>; Control::COUNT],
 }
 
 impl<'v, 'a> Controls<'v, 'a> {
-    fn get(&self, key: &str) -> Option<&'v Mapped<'a>> {
-        self.entries
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, value)| *value)
+    fn get(&self, control: Control) -> Option<&'v Mapped<'a>> {
+        self.values.get(control as usize).copied().flatten()
     }
 
-    fn json(&self, key: &str) -> Option<Cow<'v, Value>> {
-        self.get(key).map(Mapped::to_json)
+    fn json(&self, control: Control) -> Option<Cow<'v, Value>> {
+        self.get(control).map(Mapped::to_json)
     }
 
-    fn truthy(&self, key: &str) -> bool {
-        self.get(key).is_some_and(Mapped::is_truthy)
+    fn truthy(&self, control: Control) -> bool {
+        self.get(control).is_some_and(Mapped::is_truthy)
     }
 
     /// `options` when `min_id_length` is a positive number, as JSON text.
     fn options(&self) -> Option<String> {
-        let min_id_length = self.get("min_id_length")?.as_json()?;
+        let min_id_length = self.get(Control::MinIdLength)?.as_json()?;
         if min_id_length.as_f64().is_some_and(|n| n > 0.0) {
             let mut options = String::from("{\"min_id_length\":");
             ampline_js::write_json(&mut options, min_id_length);
@@ -337,14 +377,14 @@ impl<'v, 'a> Controls<'v, 'a> {
         &self,
         user_agents: Option<&mut UserAgentCache>,
     ) -> Option<UserAgentFields> {
-        if !self.truthy("userAgentParsing") {
+        if !self.truthy(Control::UserAgentParsing) {
             return None;
         }
-        let user_agent = self.get("userAgent").and_then(Mapped::as_str)?;
+        let user_agent = self.get(Control::UserAgent).and_then(Mapped::as_str)?;
         if user_agent.is_empty() {
             return None;
         }
-        let hints = self.json("userAgentData");
+        let hints = self.json(Control::UserAgentData);
         let hints = hints.as_deref();
         Some(match user_agents {
             Some(cache) => cache.get_or_parse(user_agent, hints),
@@ -360,29 +400,32 @@ fn log_event(
     user_agents: Option<&mut UserAgentCache>,
 ) -> Vec<Request> {
     let mut controls = Controls {
-        entries: Vec::with_capacity(16),
+        values: [None; Control::COUNT],
     };
     let mut properties = OutObject::with_capacity(payload.entries().len() + 4);
     for (key, value) in payload.entries() {
-        if event_reads_itself(kind, key) {
-            controls.entries.push((key, value));
-        } else {
-            properties.push(&**key, Out::Payload(value.view()));
+        match Control::of(kind, key) {
+            Some(control) => {
+                if let Some(slot) = controls.values.get_mut(control as usize) {
+                    *slot = Some(value);
+                }
+            }
+            None => properties.push(&**key, Out::Payload(value.view())),
         }
     }
-    normalise_platform_out(&mut properties, controls.get("library"));
-    if let Some(time) = amplitude_event_time(controls.json("time").as_deref()) {
+    normalise_platform_out(&mut properties, controls.get(Control::Library));
+    if let Some(time) = amplitude_event_time(controls.json(Control::Time).as_deref()) {
         properties.set("time", Out::number(time));
     }
-    if let Some(session_id) = amplitude_session_id(controls.json("session_id").as_deref()) {
+    if let Some(session_id) = amplitude_session_id(controls.json(Control::SessionId).as_deref()) {
         properties.set("session_id", Out::number(session_id));
     }
     match kind {
         EventKind::LogEventV2 => {
             for (operation, field) in [
-                ("$setOnce", "setOnce"),
-                ("$set", "setAlways"),
-                ("$add", "add"),
+                ("$setOnce", Control::SetOnce),
+                ("$set", Control::SetAlways),
+                ("$add", Control::Add),
             ] {
                 let Some(value) = controls.get(field).filter(|v| has_content(v.view())) else {
                     continue;
@@ -397,8 +440,8 @@ fn log_event(
                 .map(Cow::into_owned);
             let merged = utm_and_referrer(
                 user_properties.as_ref(),
-                controls.json("utm_properties").as_deref(),
-                controls.json("referrer").as_deref(),
+                controls.json(Control::UtmProperties).as_deref(),
+                controls.json(Control::Referrer).as_deref(),
                 UserPropertiesOrder::Last,
             );
             if let Some(merged) = merged {
@@ -406,15 +449,15 @@ fn log_event(
             }
         }
     }
-    let library = library_out(controls.get("library2"));
-    let products: Vec<Value> = match (kind, controls.get("products")) {
+    let library = library_out(controls.get(Control::Library2));
+    let products: Vec<Value> = match (kind, controls.get(Control::Products)) {
         (EventKind::LogPurchase, Some(products)) => match products.to_json().into_owned() {
             Value::Array(products) => products,
             _ => Vec::new(),
         },
         _ => Vec::new(),
     };
-    let per_product = controls.truthy("trackRevenuePerProduct");
+    let per_product = controls.truthy(Control::TrackRevenuePerProduct);
 
     let insert_id = properties
         .get("insert_id")
@@ -462,7 +505,7 @@ fn log_event(
     events.push(event_json(&first));
     events.extend(product_events);
 
-    let endpoint = if controls.truthy("use_batch_endpoint") {
+    let endpoint = if controls.truthy(Control::UseBatchEndpoint) {
         Endpoint::Batch
     } else {
         Endpoint::HttpApi
@@ -479,10 +522,16 @@ fn log_event(
 
 /// The fields of the payload that hold the order's revenue, as an object.
 fn payload_revenue_source(controls: &Controls<'_, '_>) -> Map<String, Value> {
-    ["price", "quantity", "revenue", "revenueType", "productId"]
-        .into_iter()
-        .filter_map(|key| Some((key.to_owned(), controls.json(key)?.into_owned())))
-        .collect()
+    [
+        ("price", Control::Price),
+        ("quantity", Control::Quantity),
+        ("revenue", Control::Revenue),
+        ("revenueType", Control::RevenueType),
+        ("productId", Control::ProductId),
+    ]
+    .into_iter()
+    .filter_map(|(key, control)| Some((key.to_owned(), controls.json(control)?.into_owned())))
+    .collect()
 }
 
 /// The leading part of every event: the parsed user agent (all five keys, undefined ones
@@ -500,9 +549,9 @@ fn start_event<'v, 'a>(
         object.push("device_model", Out::from_option(fields.device_model));
         object.push("device_type", text(fields.device_type));
     }
-    if controls.truthy("includeRawUserAgent") {
+    if controls.truthy(Control::IncludeRawUserAgent) {
         let raw = controls
-            .get("userAgent")
+            .get(Control::UserAgent)
             .map_or(Out::Undefined, |v| Out::Payload(v.view()));
         object.push("user_agent", raw);
     }
@@ -825,6 +874,15 @@ mod tests {
             json!({})
         );
         assert_eq!(revenue(json!({"price": 3})), json!({}));
+    }
+
+    #[test]
+    fn every_control_has_a_slot() {
+        assert_eq!(Control::TrackRevenuePerProduct as usize, Control::COUNT - 1);
+        assert!(Control::of(EventKind::LogEventV2, "referrer").is_none());
+        assert!(Control::of(EventKind::LogEvent, "referrer").is_some());
+        assert!(Control::of(EventKind::LogEvent, "products").is_none());
+        assert!(Control::of(EventKind::LogPurchase, "products").is_some());
     }
 
     #[test]
