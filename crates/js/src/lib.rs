@@ -293,7 +293,6 @@ pub fn write_json(out: &mut String, value: &Value) {
 /// A JSON string literal as `JSON.stringify` writes it: `\"`, `\\`, the short escapes, other
 /// control characters as `\u00xx`; everything else (U+2028 included) as it is.
 pub fn write_json_string(out: &mut String, s: &str) {
-    out.reserve(s.len() + 2);
     out.push('"');
     // Runs without anything to escape are copied whole; every byte that needs an escape is ASCII,
     // so cutting there always lands on a character boundary.
@@ -345,23 +344,32 @@ fn next_to_escape(bytes: &[u8], from: usize) -> Option<usize> {
     // Sets the high bit of (at least) the first byte of `x` below `n`; bytes of 0x80 and above
     // never count.
     let any_below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH_BITS;
-    let mut at = from;
-    while let Some(chunk) = bytes.get(at..at + 8) {
-        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
-            break;
-        };
+    let flagged = |chunk: [u8; 8]| {
         let x = u64::from_le_bytes(chunk);
-        let found =
-            any_below(x, 0x20) | any_below(x ^ (ONES * 0x22), 1) | any_below(x ^ (ONES * 0x5c), 1);
-        if found != 0 {
-            break;
-        }
-        at += 8;
+        any_below(x, 0x20) | any_below(x ^ (ONES * 0x22), 1) | any_below(x ^ (ONES * 0x5c), 1) != 0
+    };
+    let bytewise = |at: usize| {
+        let rest = bytes.get(at..).unwrap_or_default();
+        rest.iter()
+            .position(|&b| MUST_ESCAPE[usize::from(b)])
+            .map(|i| at + i)
+    };
+    let len = bytes.len();
+    if len.saturating_sub(from) < 8 {
+        return bytewise(from);
     }
-    let rest = bytes.get(at..).unwrap_or_default();
-    rest.iter()
-        .position(|&b| MUST_ESCAPE[usize::from(b)])
-        .map(|i| at + i)
+    let mut at = from;
+    while at + 8 <= len {
+        match bytes.get(at..at + 8).map(<[u8; 8]>::try_from) {
+            Some(Ok(chunk)) if !flagged(chunk) => at += 8,
+            _ => return bytewise(at),
+        }
+    }
+    // The last, partial chunk: the eight bytes that end the string, some already clean.
+    match bytes.get(len - 8..).map(<[u8; 8]>::try_from) {
+        Some(Ok(chunk)) if !flagged(chunk) => None,
+        _ => bytewise(at),
+    }
 }
 
 #[cfg(test)]

@@ -420,6 +420,9 @@ impl FieldSet {
 
 /// Coerces `value` in place to the node's type and checks the node's keywords.
 fn check(value: &mut Mapped<'_>, node: Node<'_>, path: &Path<'_>, errors: &mut Vec<FieldError>) {
+    if is_plainly_valid(value, node) {
+        return;
+    }
     let types = node.types();
     // A numeric string such as "Infinity" coerces to a number JSON cannot hold; it is stored
     // as null (what `JSON.stringify` writes) but must not pass as null.
@@ -508,6 +511,32 @@ fn check(value: &mut Mapped<'_>, node: Node<'_>, path: &Path<'_>, errors: &mut V
             }
             report(errors, path, Problem::NotAChoice { allowed });
         }
+    }
+}
+
+/// The usual case, decided without the general rules: a value of its field's own type where the
+/// field has no choices, limits or format and declares no properties.
+fn is_plainly_valid(value: &Mapped<'_>, node: Node<'_>) -> bool {
+    let Node::Whole(field) = node else {
+        return false;
+    };
+    if field.multiple
+        || field.choices.is_some()
+        || field.minimum.is_some()
+        || field.maximum.is_some()
+        || field.properties.is_some()
+    {
+        return false;
+    }
+    match (field.kind, value.shape()) {
+        (
+            FieldKind::String | FieldKind::Text | FieldKind::Password,
+            Shape::Scalar(Value::String(_)),
+        )
+        | (FieldKind::Number, Shape::Scalar(Value::Number(_)))
+        | (FieldKind::Boolean, Shape::Scalar(Value::Bool(_)))
+        | (FieldKind::Object, Shape::Object(_)) => true,
+        _ => false,
     }
 }
 
