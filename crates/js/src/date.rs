@@ -163,6 +163,10 @@ pub fn amplitude_session_id(session_id: Option<&Value>) -> Option<f64> {
 /// other values pass the format check without calling this.
 pub fn is_date_like(text: &str) -> bool {
     let as_number = string_to_number(text);
+    // Most dates are not numbers; NaN's own text, "NaN", is not a date either.
+    if as_number.is_nan() {
+        return text != "NaN" && dayjs_parse_string(text).is_some();
+    }
     if number_to_string(as_number) == text {
         return time_clip(as_number * 1000.0).is_some();
     }

@@ -528,16 +528,15 @@ fn is_plainly_valid(value: &Mapped<'_>, node: Node<'_>) -> bool {
     {
         return false;
     }
-    match (field.kind, value.shape()) {
+    matches!(
+        (field.kind, value.shape()),
         (
             FieldKind::String | FieldKind::Text | FieldKind::Password,
             Shape::Scalar(Value::String(_)),
-        )
-        | (FieldKind::Number, Shape::Scalar(Value::Number(_)))
-        | (FieldKind::Boolean, Shape::Scalar(Value::Bool(_)))
-        | (FieldKind::Object, Shape::Object(_)) => true,
-        _ => false,
-    }
+        ) | (FieldKind::Number, Shape::Scalar(Value::Number(_)))
+            | (FieldKind::Boolean, Shape::Scalar(Value::Bool(_)))
+            | (FieldKind::Object, Shape::Object(_))
+    )
 }
 
 fn choice_matches(choice: ChoiceValue, value: MappedRef<'_, '_>) -> bool {
