@@ -29,12 +29,12 @@ pub fn write_number(out: &mut String, n: f64) {
 }
 
 fn write_whole_number(out: &mut String, n: i64) {
-    let mut digits = [0u8; 20];
+    let mut text = [b'-'; 20];
     let mut rest = n.unsigned_abs();
-    let mut start = digits.len();
+    let mut start = text.len();
     while start > 0 {
         start -= 1;
-        if let Some(digit) = digits.get_mut(start) {
+        if let Some(digit) = text.get_mut(start) {
             *digit = b'0' + (rest % 10) as u8;
         }
         rest /= 10;
@@ -42,11 +42,12 @@ fn write_whole_number(out: &mut String, n: i64) {
             break;
         }
     }
+    // The byte before the digits is already the sign.
     if n < 0 {
-        out.push('-');
+        start = start.saturating_sub(1);
     }
-    for &digit in digits.get(start..).unwrap_or_default() {
-        out.push(char::from(digit));
+    if let Ok(text) = std::str::from_utf8(text.get(start..).unwrap_or_default()) {
+        out.push_str(text);
     }
 }
 

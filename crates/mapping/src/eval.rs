@@ -8,7 +8,7 @@ use crate::compile::{
 use crate::path::{lookup, lookup_directive_path, Found, Memo};
 use crate::template::render_dynamic;
 use crate::value::{order_value_keys_like_js, write_json, write_string_form, Js, ObjectBuilder};
-use crate::MappingError;
+use crate::{Mapped, MappingError};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
@@ -72,6 +72,35 @@ pub(crate) fn eval<'a>(node: &'a Node, root: &Js<'a>, memo: &Memo<'a>) -> Evalua
                 .map_err(|e| MappingError::new(&*liquid.pointer, e.message))
         }
         Node::Fail(error) => Err((**error).clone()),
+    }
+}
+
+/// `eval` followed by the output's cleanup (`Js::into_mapped`), without building the
+/// intermediate value where the node is a plain object or a literal path: the usual shape of a
+/// mapping, whose missing keys then never make an entry at all.
+pub(crate) fn eval_output<'a>(
+    node: &'a Node,
+    root: &Js<'a>,
+    memo: &Memo<'a>,
+) -> Result<Option<Mapped<'a>>, MappingError> {
+    match node {
+        Node::Const(v) => Ok(Some(Mapped::Ref(v))),
+        Node::Undefined => Ok(None),
+        Node::Object(entries) => {
+            let mut out = Vec::with_capacity(entries.len());
+            for (key, child) in entries {
+                if let Some(value) = eval_output(child, root, memo)? {
+                    out.push((Cow::Borrowed(&**key), value));
+                }
+            }
+            Ok(Some(Mapped::Object(out)))
+        }
+        Node::Path(Source::Ready(path)) => Ok(match memo.lookup(root, path) {
+            Found::Missing => None,
+            Found::Data(v) => Some(Mapped::Ref(v)),
+            other => other.into_js().into_mapped(),
+        }),
+        other => Ok(eval(other, root, memo)?.into_mapped()),
     }
 }
 

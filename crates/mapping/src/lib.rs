@@ -137,8 +137,7 @@ impl Mapping {
             ));
         }
         let memo = path::Memo::new(event, self.path_prefixes);
-        let resolved = eval::eval(&self.root, &value::Js::Ref(event), &memo)?;
-        Ok(resolved.into_mapped())
+        eval::eval_output(&self.root, &value::Js::Ref(event), &memo)
     }
 }
 
