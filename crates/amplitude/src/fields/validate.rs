@@ -363,7 +363,10 @@ fn check_object(
             &Path::Key(path, field.key),
             errors,
         );
-        owners.resize(errors.len() - first_error, index);
+        let reported = errors.len() - first_error;
+        if reported > owners.len() {
+            owners.resize(reported, index);
+        }
         true
     });
     for (index, field) in fields.iter().enumerate() {
