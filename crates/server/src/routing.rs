@@ -177,6 +177,9 @@ fn split_request(
                         payload.push('}');
                     }
                 }
+                // Items wait in memory until sent; the action wrote the event into a roomy
+                // buffer.
+                payload.shrink_to_fit();
                 *index += 1;
                 let throttle_key = match (&event.user_id, &event.device_id) {
                     (Some(user), _) => Some(format!("u:{user}")),
