@@ -150,34 +150,54 @@ impl<'a> Memo<'a> {
             Some(Resolved::Data(value)) => return Found::Data(value),
             _ => {}
         }
-        let mut current = Found::Data(data);
-        for (key, id) in shared.path.keys.iter().zip(ids.iter()) {
+        let mut current: &'a Value = data;
+        for (step, (key, id)) in shared.path.keys.iter().zip(ids.iter()).enumerate() {
             let slot = self.prefixes.get(*id as usize);
             match slot.map(Cell::get) {
-                Some(Resolved::Missing) => {
-                    current = Found::Missing;
-                    continue;
-                }
+                // Missing stays missing however far the path goes on.
+                Some(Resolved::Missing) => return Found::Missing,
                 Some(Resolved::Data(value)) => {
-                    current = Found::Data(value);
+                    current = value;
                     continue;
                 }
                 Some(Resolved::Unknown) | None => {}
             }
             // A falsy value ends the walk: it is the result for every longer path too.
-            if current.is_truthy() {
-                current = current.index(key);
+            if !ampline_js::is_truthy(Some(current)) {
+                return Found::Data(current);
             }
-            let resolved = match current {
-                Found::Missing => Resolved::Missing,
-                Found::Data(value) => Resolved::Data(value),
-                _ => Resolved::Unknown,
+            let next = match current {
+                Value::Object(map) => find_member(map, key).map_or(Found::Missing, Found::Data),
+                other => Found::Data(other).index(key),
             };
-            if let Some(slot) = slot {
-                slot.set(resolved);
+            match next {
+                Found::Missing => {
+                    if let Some(slot) = slot {
+                        slot.set(Resolved::Missing);
+                    }
+                    return Found::Missing;
+                }
+                Found::Data(value) => {
+                    if let Some(slot) = slot {
+                        slot.set(Resolved::Data(value));
+                    }
+                    current = value;
+                }
+                // A string's length or character: not the event's own, so not kept; the rest
+                // of the path is walked as usual.
+                computed => {
+                    let mut found = computed;
+                    for key in shared.path.keys.iter().skip(step + 1) {
+                        if !found.is_truthy() {
+                            break;
+                        }
+                        found = found.index(key);
+                    }
+                    return found;
+                }
             }
         }
-        current
+        Found::Data(current)
     }
 }
 
