@@ -198,16 +198,27 @@ impl<'v, 'a> OutObject<'v, 'a> {
             self.entries.extend(other.entries);
             return;
         }
+        // Only this object's own keys can be met again: `other`'s are distinct.
+        let own_lengths = self.key_lengths;
         for (key, value) in other.entries {
-            self.set_within(prefix, key, value);
+            if own_lengths & length_bit(&key) == 0 {
+                self.push(key, value);
+            } else {
+                self.set_within(prefix, key, value);
+            }
         }
     }
 
     /// `{...object, ...other}`.
     pub(crate) fn spread(&mut self, other: &OutObject<'v, 'a>) {
         let prefix = self.entries.len();
+        let own_lengths = self.key_lengths;
         for (key, value) in &other.entries {
-            self.set_within(prefix, key.clone(), value.clone());
+            if own_lengths & length_bit(key) == 0 {
+                self.push(key.clone(), value.clone());
+            } else {
+                self.set_within(prefix, key.clone(), value.clone());
+            }
         }
     }
 

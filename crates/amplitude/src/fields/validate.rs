@@ -10,7 +10,7 @@
 use super::error::{FieldError, JsonType, Problem};
 use super::{Choice, ChoiceValue, Field, FieldKind};
 use ampline_js::{json_number, number_to_string, number_value, string_to_number};
-use ampline_mapping::{Mapped, MappedRef, Shape};
+use ampline_mapping::{Entries, Mapped, MappedRef, Shape};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
@@ -269,17 +269,34 @@ fn prune_in_place(value: &mut Mapped<'_>, node: Node<'_>) -> bool {
             }
             true
         }
-        Shape::Object(_) => {
+        Shape::Object(entries) => {
             if let Some((properties, _)) = node.object() {
-                value.open();
-                if let Mapped::Object(entries) = value {
-                    prune_object(entries, properties);
+                if may_lose_keys(entries) {
+                    value.open();
+                    if let Mapped::Object(entries) = value {
+                        prune_object(entries, properties);
+                    }
                 }
             }
             true
         }
         Shape::Scalar(_) => survives_pruning(value.view(), node),
     }
+}
+
+/// Whether pruning can take anything out of an object: only `null`, `""` and what containers
+/// hold can go.
+fn may_lose_keys(entries: Entries<'_, '_>) -> bool {
+    let mut may = false;
+    entries.for_each(|_, item| {
+        may |= match item.shape() {
+            Shape::Scalar(Value::Null) => true,
+            Shape::Scalar(Value::String(text)) => text.is_empty(),
+            Shape::Scalar(_) => false,
+            Shape::Array(_) | Shape::Object(_) => true,
+        }
+    });
+    may
 }
 
 /// Below the top level, null goes unless the type allows it and `""` goes unless the type is a
