@@ -167,9 +167,14 @@ const rawEvents = events.map((event) => JSON.stringify(event)).join('\n') + '\n'
 let bestReference = 0;
 let bestAmpline = 0;
 let bestInProcess = 0;
+// After a reference round V8 keeps collecting and compiling on helper threads, which share the
+// pinned core with the next child process; a pause lets that work finish before ampline's turn.
+const settle = () => new Promise((resolve) => setTimeout(resolve, 1000));
 for (let r = 0; r < rounds; r++) {
   bestReference = Math.max(bestReference, await referenceRound());
+  await settle();
   bestInProcess = Math.max(bestInProcess, await transformRound(rawEvents));
+  await settle();
   bestAmpline = Math.max(bestAmpline, await amplineRound(input));
 }
 console.log(`  reference (@segment/action-destinations in Node ${process.version}, in-process): ${fmt(bestReference)} events/s`);
