@@ -233,21 +233,14 @@ impl<'v, 'a> OutObject<'v, 'a> {
 
     /// Appends `JSON.stringify(object)`: `undefined` values are left out.
     pub(crate) fn write_json(&self, out: &mut String) {
-        out.push('{');
-        let mut first = true;
-        for (key, value) in &self.entries {
-            if matches!(value, Out::Undefined) {
-                continue;
-            }
-            if !first {
-                out.push(',');
-            }
-            first = false;
-            ampline_js::write_json_string(out, key);
-            out.push(':');
-            value.write_json(out);
-        }
-        out.push('}');
+        let defined = self
+            .entries
+            .iter()
+            .filter(|(_, value)| !matches!(value, Out::Undefined));
+        ampline_js::write_json_object(
+            out,
+            defined.map(|(key, value)| (&**key, |out: &mut String| value.write_json(out))),
+        );
     }
 }
 

@@ -291,6 +291,23 @@ pub fn write_json(out: &mut String, value: &Value) {
     }
 }
 
+/// Appends a JSON object of `members`, each value written by its own writer, in order.
+pub fn write_json_object<'k, W: FnOnce(&mut String)>(
+    out: &mut String,
+    members: impl IntoIterator<Item = (&'k str, W)>,
+) {
+    out.push('{');
+    for (index, (key, write_value)) in members.into_iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        write_json_string(out, key);
+        out.push(':');
+        write_value(out);
+    }
+    out.push('}');
+}
+
 /// A JSON string literal as `JSON.stringify` writes it: `\"`, `\\`, the short escapes, other
 /// control characters as `\u00xx`; everything else (U+2028 included) as it is.
 pub fn write_json_string(out: &mut String, s: &str) {

@@ -215,18 +215,12 @@ impl<'v, 'a> MappedRef<'v, 'a> {
                 }
                 out.push(']');
             }
-            Shape::Object(Entries::Mapped(entries)) => {
-                out.push('{');
-                for (i, (key, item)) in entries.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    ampline_js::write_json_string(out, key);
-                    out.push(':');
-                    item.write_json(out);
-                }
-                out.push('}');
-            }
+            Shape::Object(Entries::Mapped(entries)) => ampline_js::write_json_object(
+                out,
+                entries
+                    .iter()
+                    .map(|(key, item)| (&**key, |out: &mut String| item.write_json(out))),
+            ),
         }
     }
 }

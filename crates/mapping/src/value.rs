@@ -190,21 +190,11 @@ pub(crate) fn write_json(out: &mut String, value: &Js<'_>) {
             out.push(']');
         }
         Js::Object(entries) => {
-            out.push('{');
-            let mut first = true;
-            for (key, item) in entries {
-                if item.is_undefined() {
-                    continue;
-                }
-                if !first {
-                    out.push(',');
-                }
-                first = false;
-                ampline_js::write_json_string(out, key);
-                out.push(':');
-                write_json(out, item);
-            }
-            out.push('}');
+            let defined = entries.iter().filter(|(_, item)| !item.is_undefined());
+            ampline_js::write_json_object(
+                out,
+                defined.map(|(key, item)| (&**key, |out: &mut String| write_json(out, item))),
+            );
         }
     }
 }
