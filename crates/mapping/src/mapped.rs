@@ -76,10 +76,6 @@ impl<'a> Mapped<'a> {
         matches!(self.as_json(), Some(Value::Null))
     }
 
-    pub fn is_object(&self) -> bool {
-        matches!(self.shape(), Shape::Object(_))
-    }
-
     /// JavaScript truthiness.
     pub fn is_truthy(&self) -> bool {
         match self.as_json() {

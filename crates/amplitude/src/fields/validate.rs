@@ -22,16 +22,8 @@ pub struct Payload<'a> {
 }
 
 impl<'a> Payload<'a> {
-    pub fn get(&self, key: &str) -> Option<&Mapped<'a>> {
-        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
-    }
-
     pub fn entries(&self) -> &[(Cow<'a, str>, Mapped<'a>)] {
         &self.entries
-    }
-
-    pub fn into_entries(self) -> Vec<(Cow<'a, str>, Mapped<'a>)> {
-        self.entries
     }
 
     /// The payload as an owned JSON object.
