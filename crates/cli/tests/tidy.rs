@@ -30,6 +30,7 @@ const CORE_ALLOWED: &[&str] = &[
     "serde",
     "serde_json",
     "ryu-js",
+    "itoa",
     "regex",
     "flate2",
     "base64",

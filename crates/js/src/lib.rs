@@ -21,34 +21,11 @@ pub fn write_number(out: &mut String, n: f64) {
     // Whole numbers (counts, prices in cents, epoch milliseconds) are most numbers in events.
     // Below 2^53 every one is exact and JavaScript writes its digits.
     if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
-        write_whole_number(out, n as i64);
+        out.push_str(itoa::Buffer::new().format(n as i64));
         return;
     }
     let mut buffer = ryu_js::Buffer::new();
     out.push_str(buffer.format(n));
-}
-
-fn write_whole_number(out: &mut String, n: i64) {
-    let mut text = [b'-'; 20];
-    let mut rest = n.unsigned_abs();
-    let mut start = text.len();
-    while start > 0 {
-        start -= 1;
-        if let Some(digit) = text.get_mut(start) {
-            *digit = b'0' + (rest % 10) as u8;
-        }
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    // The byte before the digits is already the sign.
-    if n < 0 {
-        start = start.saturating_sub(1);
-    }
-    if let Ok(text) = std::str::from_utf8(text.get(start..).unwrap_or_default()) {
-        out.push_str(text);
-    }
 }
 
 /// `Number.prototype.toString()` of `n`.
@@ -311,12 +288,29 @@ pub fn write_json_object<'k, W: FnOnce(&mut String)>(
 /// A JSON string literal as `JSON.stringify` writes it: `\"`, `\\`, the short escapes, other
 /// control characters as `\u00xx`; everything else (U+2028 included) as it is.
 pub fn write_json_string(out: &mut String, s: &str) {
+    match next_to_escape(s.as_bytes(), 0) {
+        None => {
+            out.reserve(s.len() + 2);
+            out.push('"');
+            out.push_str(s);
+            out.push('"');
+        }
+        Some(first) => write_escaped_json_string(out, s, first),
+    }
+}
+
+/// [`write_json_string`] for a string with something to escape at `first`: rare, and kept out
+/// of line so the plain case stays small.
+#[cold]
+#[inline(never)]
+fn write_escaped_json_string(out: &mut String, s: &str, first: usize) {
+    let bytes = s.as_bytes();
     out.push('"');
     // Runs without anything to escape are copied whole; every byte that needs an escape is ASCII,
     // so cutting there always lands on a character boundary.
-    let bytes = s.as_bytes();
     let mut run_start = 0;
-    while let Some(index) = next_to_escape(bytes, run_start) {
+    let mut next = Some(first);
+    while let Some(index) = next {
         out.push_str(s.get(run_start..index).unwrap_or_default());
         let byte = bytes.get(index).copied().unwrap_or_default();
         let escape = match byte {
@@ -335,6 +329,7 @@ pub fn write_json_string(out: &mut String, s: &str) {
             out.push_str(escape);
         }
         run_start = index + 1;
+        next = next_to_escape(bytes, run_start);
     }
     out.push_str(s.get(run_start..).unwrap_or_default());
     out.push('"');
@@ -353,19 +348,26 @@ const MUST_ESCAPE: [bool; 256] = {
     table
 };
 
-/// The index of the first byte from `from` on that a JSON string must escape: `"`, `\` or a
-/// control character. Eight bytes are tested at a time: strings in events rarely need an escape,
-/// and this is where writing a request spends its time.
-fn next_to_escape(bytes: &[u8], from: usize) -> Option<usize> {
+/// Whether any of the eight bytes packed in `x` is one a JSON string must escape: `"`, `\` or
+/// a control character. Bytes of 0x80 and above never count.
+fn any_to_escape(x: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-    // Sets the high bit of (at least) the first byte of `x` below `n`; bytes of 0x80 and above
-    // never count.
+    // Sets the high bit of (at least) the first byte of `x` below `n`.
     let any_below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH_BITS;
-    let flagged = |chunk: [u8; 8]| {
-        let x = u64::from_le_bytes(chunk);
-        any_below(x, 0x20) | any_below(x ^ (ONES * 0x22), 1) | any_below(x ^ (ONES * 0x5c), 1) != 0
-    };
+    any_below(x, 0x20) | any_below(x ^ (ONES * 0x22), 1) | any_below(x ^ (ONES * 0x5c), 1) != 0
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> Option<u64> {
+    let chunk: [u8; 4] = bytes.get(at..at + 4)?.try_into().ok()?;
+    Some(u64::from(u32::from_le_bytes(chunk)))
+}
+
+/// The index of the first byte from `from` on that a JSON string must escape. Eight bytes are
+/// tested at a time, and a short rest as two overlapping halves: strings in events are short
+/// and rarely need an escape, and this is where writing a request spends its time.
+#[inline]
+fn next_to_escape(bytes: &[u8], from: usize) -> Option<usize> {
     let bytewise = |at: usize| {
         let rest = bytes.get(at..).unwrap_or_default();
         rest.iter()
@@ -373,19 +375,30 @@ fn next_to_escape(bytes: &[u8], from: usize) -> Option<usize> {
             .map(|i| at + i)
     };
     let len = bytes.len();
-    if len.saturating_sub(from) < 8 {
-        return bytewise(from);
+    let rest = len.saturating_sub(from);
+    if rest < 8 {
+        if rest < 4 {
+            return bytewise(from);
+        }
+        return match (u32_at(bytes, from), u32_at(bytes, len - 4)) {
+            (Some(head), Some(tail)) if !any_to_escape(head | tail << 32) => None,
+            _ => bytewise(from),
+        };
     }
+    let chunk_at = |at: usize| -> Option<u64> {
+        let chunk: [u8; 8] = bytes.get(at..at + 8)?.try_into().ok()?;
+        Some(u64::from_le_bytes(chunk))
+    };
     let mut at = from;
     while at + 8 <= len {
-        match bytes.get(at..at + 8).map(<[u8; 8]>::try_from) {
-            Some(Ok(chunk)) if !flagged(chunk) => at += 8,
+        match chunk_at(at) {
+            Some(chunk) if !any_to_escape(chunk) => at += 8,
             _ => return bytewise(at),
         }
     }
     // The last, partial chunk: the eight bytes that end the string, some already clean.
-    match bytes.get(len - 8..).map(<[u8; 8]>::try_from) {
-        Some(Ok(chunk)) if !flagged(chunk) => None,
+    match chunk_at(len - 8) {
+        Some(chunk) if !any_to_escape(chunk) => None,
         _ => bytewise(at),
     }
 }

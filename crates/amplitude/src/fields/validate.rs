@@ -353,6 +353,10 @@ fn check_object(
         let Some(field) = fields.get(index) else {
             return false;
         };
+        if is_plainly_kept(value, field) {
+            seen.insert(index);
+            return true;
+        }
         if level == Level::Top {
             if !prune_in_place(value, Node::Whole(field)) || value.as_str() == Some("") {
                 return false;
@@ -526,18 +530,45 @@ fn check(value: &mut Mapped<'_>, node: Node<'_>, path: &Path<'_>, errors: &mut V
     }
 }
 
+/// A field with none of the rules that can change or reject a value of its own type: not
+/// `multiple`, no choices, no limits, no declared properties.
+fn is_plain(field: &Field) -> bool {
+    !field.multiple
+        && field.choices.is_none()
+        && field.minimum.is_none()
+        && field.maximum.is_none()
+        && field.properties.is_none()
+}
+
+/// The usual case of a key, at any level, decided in one look: a value of a plain field's own
+/// type that pruning keeps (not `null`, not `""`) and that needs no coercion. It stays as it is.
+fn is_plainly_kept(value: &Mapped<'_>, field: &Field) -> bool {
+    if !is_plain(field) {
+        return false;
+    }
+    match (field.kind, value.shape()) {
+        (
+            FieldKind::String | FieldKind::Text | FieldKind::Password,
+            Shape::Scalar(Value::String(text)),
+        ) => !text.is_empty(),
+        (FieldKind::Datetime, Shape::Scalar(Value::String(text))) => {
+            !text.is_empty() && ampline_js::date::is_date_like(text)
+        }
+        (FieldKind::Number | FieldKind::Datetime, Shape::Scalar(Value::Number(_)))
+        | (FieldKind::Boolean, Shape::Scalar(Value::Bool(_)))
+        | (FieldKind::Object, Shape::Object(_)) => true,
+        (FieldKind::Integer, Shape::Scalar(Value::Number(n))) => json_number(n).fract() == 0.0,
+        _ => false,
+    }
+}
+
 /// The usual case, decided without the general rules: a value of its field's own type where the
 /// field has no choices, limits or format and declares no properties.
 fn is_plainly_valid(value: &Mapped<'_>, node: Node<'_>) -> bool {
     let Node::Whole(field) = node else {
         return false;
     };
-    if field.multiple
-        || field.choices.is_some()
-        || field.minimum.is_some()
-        || field.maximum.is_some()
-        || field.properties.is_some()
-    {
+    if !is_plain(field) {
         return false;
     }
     matches!(
