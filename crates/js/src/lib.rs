@@ -366,7 +366,7 @@ fn u32_at(bytes: &[u8], at: usize) -> Option<u64> {
 /// The index of the first byte from `from` on that a JSON string must escape. Eight bytes are
 /// tested at a time, and a short rest as two overlapping halves: strings in events are short
 /// and rarely need an escape, and this is where writing a request spends its time.
-#[inline]
+#[inline(always)]
 fn next_to_escape(bytes: &[u8], from: usize) -> Option<usize> {
     let bytewise = |at: usize| {
         let rest = bytes.get(at..).unwrap_or_default();
