@@ -335,6 +335,36 @@ fn write_escaped_json_string(out: &mut String, s: &str, first: usize) {
     out.push('"');
 }
 
+/// `a == b` for the short texts that object keys are, without a call to `memcmp`: lengths
+/// first, then up to sixteen bytes as two overlapping words. Keys of one object often share a
+/// length, and key lookups are much of what a mapping does.
+#[inline]
+pub fn same_key(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let len = a.len();
+    if len != b.len() {
+        return false;
+    }
+    let word = |bytes: &[u8], at: usize| -> u64 {
+        match bytes.get(at..at + 8).map(<[u8; 8]>::try_from) {
+            Some(Ok(chunk)) => u64::from_le_bytes(chunk),
+            _ => 0,
+        }
+    };
+    let half = |bytes: &[u8], at: usize| -> u32 {
+        match bytes.get(at..at + 4).map(<[u8; 4]>::try_from) {
+            Some(Ok(chunk)) => u32::from_le_bytes(chunk),
+            _ => 0,
+        }
+    };
+    match len {
+        0..=3 => a.iter().zip(b).all(|(x, y)| x == y),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, len - 4) == half(b, len - 4),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, len - 8) == word(b, len - 8),
+        _ => a == b,
+    }
+}
+
 /// The bytes a JSON string must escape: `"`, `\` and the control characters.
 const MUST_ESCAPE: [bool; 256] = {
     let mut table = [false; 256];
@@ -494,6 +524,20 @@ mod tests {
     #[test]
     fn utf16_lengths() {
         assert_eq!(utf16_len("a😀"), 3);
+    }
+
+    #[test]
+    fn same_key_is_equality() {
+        let texts = [
+            "", "a", "ab", "abc", "abcd", "abce", "abcdefg", "abcdefh", "bbcdefg", "abcdefgh",
+            "abcdefgi", "abcdefghijklmnop", "abcdefghijklmnoq", "bbcdefghijklmnop",
+            "abcdefghijklmnopq", "abcdefghijklmnopr", "é", "e\u{301}", "ab\u{e9}",
+        ];
+        for a in texts {
+            for b in texts {
+                assert_eq!(same_key(a, b), a == b, "{a:?} {b:?}");
+            }
+        }
     }
 
     proptest::proptest! {

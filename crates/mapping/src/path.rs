@@ -396,16 +396,12 @@ fn index_json<'v>(value: &'v Value, key: &str) -> Step<'v> {
 fn find_member<'v>(map: &'v serde_json::Map<String, Value>, key: &str) -> Option<&'v Value> {
     const SCAN_UP_TO: usize = 16;
     if map.len() <= SCAN_UP_TO {
-        map.iter().find(|(k, _)| same_key(k, key)).map(|(_, v)| v)
+        map.iter()
+            .find(|(k, _)| ampline_js::same_key(k, key))
+            .map(|(_, v)| v)
     } else {
         map.get(key)
     }
-}
-
-/// `a == b`, testing the length and the first byte before comparing the rest: keys of one object
-/// often share a length, seldom a first byte too, and `memcmp` is a call.
-fn same_key(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
 }
 
 /// Walks `path` from `root`, stopping at the first falsy value, which is the result.

@@ -221,9 +221,9 @@ fn find_field_index(fields: &[Field], key: &str, hint: &mut usize) -> Option<usi
     let (before, after) = fields.split_at(start);
     let found = after
         .iter()
-        .position(|field| field.key == key)
+        .position(|field| ampline_js::same_key(field.key, key))
         .map(|i| start + i)
-        .or_else(|| before.iter().position(|field| field.key == key))?;
+        .or_else(|| before.iter().position(|field| ampline_js::same_key(field.key, key)))?;
     *hint = found + 1;
     Some(found)
 }
