@@ -57,8 +57,8 @@ const ROOT_DIRECTIVE_KEY: &str = "__segment_internal_directive";
 #[derive(Debug, Clone)]
 pub struct Mapping {
     root: compile::Node,
-    /// How many distinct prefixes the mapping's literal paths have.
-    path_prefixes: usize,
+    /// The prefixes of the mapping's literal paths.
+    path_prefixes: path::PrefixTree,
 }
 
 /// A problem found in a mapping, at a JSON pointer into the mapping (e.g. `/a/@case/value`).
@@ -113,7 +113,7 @@ impl Mapping {
         let root = compile_root(mapping, "", Some(&mut prefixes))?;
         Ok(Mapping {
             root,
-            path_prefixes: prefixes.len(),
+            path_prefixes: prefixes.into_tree(),
         })
     }
 
@@ -136,7 +136,7 @@ impl Mapping {
                 format!("data must be an object, got {}", value::type_name(event)),
             ));
         }
-        let memo = path::Memo::new(event, self.path_prefixes);
+        let memo = path::Memo::new(event, &self.path_prefixes);
         eval::eval_output(&self.root, &value::Js::Ref(event), &memo)
     }
 }

@@ -75,13 +75,24 @@ pub(crate) struct SharedPath {
 #[derive(Debug, Default)]
 pub(crate) struct PrefixIds {
     ids: HashMap<(u32, Box<str>), u32>,
+    tree: PrefixTree,
+}
+
+/// The prefixes of a mapping's literal paths as a tree of keys: what one run resolves from the
+/// event before anything is evaluated.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PrefixTree {
+    /// The first keys of the paths, with their ids.
+    roots: Vec<(Box<str>, u32)>,
+    /// The keys that follow each prefix, by the prefix's id.
+    children: Vec<Vec<(Box<str>, u32)>>,
 }
 
 impl PrefixIds {
     const ROOT: u32 = u32::MAX;
 
-    pub(crate) fn len(&self) -> usize {
-        self.ids.len()
+    pub(crate) fn into_tree(self) -> PrefixTree {
+        self.tree
     }
 
     pub(crate) fn share(&mut self, path: Path) -> SharedPath {
@@ -90,6 +101,17 @@ impl PrefixIds {
         for key in &path.keys {
             let next = u32::try_from(self.ids.len()).unwrap_or(Self::ROOT);
             let id = *self.ids.entry((parent, key.clone())).or_insert(next);
+            if id == next && next != Self::ROOT {
+                self.tree.children.push(Vec::new());
+                let siblings = if parent == Self::ROOT {
+                    Some(&mut self.tree.roots)
+                } else {
+                    self.tree.children.get_mut(parent as usize)
+                };
+                if let Some(siblings) = siblings {
+                    siblings.push((key.clone(), id));
+                }
+            }
             prefix_ids.push(id);
             parent = id;
         }
@@ -125,30 +147,47 @@ enum Resolved<'a> {
 }
 
 impl<'a> Memo<'a> {
-    pub(crate) fn new(event: &'a Value, prefixes: usize) -> Self {
+    /// Resolves every prefix of `tree` that a walk through the event's objects decides: one look
+    /// per prefix, so most lookups then only read their answer. What a walk through anything else
+    /// gives (an array's item, a string's length) is left to the lookup itself.
+    pub(crate) fn new(event: &'a Value, tree: &PrefixTree) -> Self {
+        let mut prefixes = vec![Resolved::Unknown; tree.children.len()];
+        if let Value::Object(map) = event {
+            resolve_members(map, &tree.roots, tree, &mut prefixes);
+        }
         Memo {
             event,
-            prefixes: vec![Cell::new(Resolved::Unknown); prefixes],
+            prefixes: prefixes.into_iter().map(Cell::new).collect(),
         }
     }
 
     /// `lookup(root, path)`, resolving each prefix once per run when `root` is the event.
+    #[inline]
     pub(crate) fn lookup<'r>(&self, root: &'r Js<'a>, shared: &SharedPath) -> Found<'r, 'a> {
+        // Usually resolved already, when the run began.
+        if let (Js::Ref(data), Some(ids)) = (root, &shared.prefix_ids) {
+            if std::ptr::eq(*data, self.event) {
+                match ids
+                    .last()
+                    .and_then(|id| self.prefixes.get(*id as usize))
+                    .map(Cell::get)
+                {
+                    Some(Resolved::Missing) => return Found::Missing,
+                    Some(Resolved::Data(value)) => return Found::Data(value),
+                    _ => {}
+                }
+            }
+        }
+        self.walk(root, shared)
+    }
+
+    #[inline(never)]
+    fn walk<'r>(&self, root: &'r Js<'a>, shared: &SharedPath) -> Found<'r, 'a> {
         let (Js::Ref(data), Some(ids)) = (root, &shared.prefix_ids) else {
             return lookup(root, &shared.path);
         };
         if !std::ptr::eq(*data, self.event) {
             return lookup(root, &shared.path);
-        }
-        // The same path again (several fields read `context.device.id`): one look.
-        match ids
-            .last()
-            .and_then(|id| self.prefixes.get(*id as usize))
-            .map(Cell::get)
-        {
-            Some(Resolved::Missing) => return Found::Missing,
-            Some(Resolved::Data(value)) => return Found::Data(value),
-            _ => {}
         }
         let mut current: &'a Value = data;
         for (step, (key, id)) in shared.path.keys.iter().zip(ids.iter()).enumerate() {
@@ -198,6 +237,49 @@ impl<'a> Memo<'a> {
             }
         }
         Found::Data(current)
+    }
+}
+
+/// Resolves the prefixes `keys` under the object `map`, and theirs in turn: through truthy
+/// objects by their members; below a missing member everything is missing, and below a falsy
+/// one everything is that value, as a walk would find.
+fn resolve_members<'a>(
+    map: &'a serde_json::Map<String, Value>,
+    keys: &[(Box<str>, u32)],
+    tree: &PrefixTree,
+    prefixes: &mut [Resolved<'a>],
+) {
+    for (key, id) in keys {
+        let found = find_member(map, key);
+        let resolved = found.map_or(Resolved::Missing, Resolved::Data);
+        if let Some(slot) = prefixes.get_mut(*id as usize) {
+            *slot = resolved;
+        }
+        let below = tree.children.get(*id as usize).map_or(&[][..], Vec::as_slice);
+        if below.is_empty() {
+            continue;
+        }
+        match found {
+            Some(Value::Object(child)) => resolve_members(child, below, tree, prefixes),
+            Some(child) if ampline_js::is_truthy(Some(child)) => {}
+            _ => settle_below(below, resolved, tree, prefixes),
+        }
+    }
+}
+
+fn settle_below<'a>(
+    keys: &[(Box<str>, u32)],
+    resolved: Resolved<'a>,
+    tree: &PrefixTree,
+    prefixes: &mut [Resolved<'a>],
+) {
+    for (_, id) in keys {
+        if let Some(slot) = prefixes.get_mut(*id as usize) {
+            *slot = resolved;
+        }
+        if let Some(below) = tree.children.get(*id as usize) {
+            settle_below(below, resolved, tree, prefixes);
+        }
     }
 }
 
