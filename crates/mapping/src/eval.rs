@@ -5,7 +5,7 @@ use crate::compile::{
     ArrayPath, ArraySource, Case, Flatten, If, Json, JsonMode, Merge, Node, Replace, Source,
     Transform,
 };
-use crate::path::{lookup, lookup_directive_path, Found, Memo};
+use crate::path::{lookup, lookup_directive_path, Found, Memo, SharedPath};
 use crate::template::render_dynamic;
 use crate::value::{order_value_keys_like_js, write_json, write_string_form, Js, ObjectBuilder};
 use crate::{Mapped, MappingError};
@@ -89,18 +89,28 @@ pub(crate) fn eval_output<'a>(
         Node::Object(entries) => {
             let mut out = Vec::with_capacity(entries.len());
             for (key, child) in entries {
-                if let Some(value) = eval_output(child, root, memo)? {
+                // Most members are literal paths: looked up here rather than by a call.
+                let value = match child {
+                    Node::Path(Source::Ready(path)) => path_output(path, root, memo),
+                    other => eval_output(other, root, memo)?,
+                };
+                if let Some(value) = value {
                     out.push((Cow::Borrowed(&**key), value));
                 }
             }
             Ok(Some(Mapped::Object(out)))
         }
-        Node::Path(Source::Ready(path)) => Ok(match memo.lookup(root, path) {
-            Found::Missing => None,
-            Found::Data(v) => Some(Mapped::Ref(v)),
-            other => other.into_js().into_mapped(),
-        }),
+        Node::Path(Source::Ready(path)) => Ok(path_output(path, root, memo)),
         other => Ok(eval(other, root, memo)?.into_mapped()),
+    }
+}
+
+#[inline]
+fn path_output<'a>(path: &'a SharedPath, root: &Js<'a>, memo: &Memo<'a>) -> Option<Mapped<'a>> {
+    match memo.lookup(root, path) {
+        Found::Missing => None,
+        Found::Data(v) => Some(Mapped::Ref(v)),
+        other => other.into_js().into_mapped(),
     }
 }
 
