@@ -155,7 +155,10 @@ impl<'v, 'a> OutObject<'v, 'a> {
     pub(crate) fn set_within(&mut self, prefix: usize, key: Cow<'v, str>, value: Out<'v, 'a>) {
         if self.key_lengths & length_bit(&key) != 0 {
             let searched = self.entries.get_mut(..prefix).unwrap_or_default();
-            if let Some(slot) = searched.iter_mut().find(|(k, _)| ampline_js::same_key(k, &key)) {
+            if let Some(slot) = searched
+                .iter_mut()
+                .find(|(k, _)| ampline_js::same_key(k, &key))
+            {
                 slot.1 = value;
                 return;
             }

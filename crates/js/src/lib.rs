@@ -529,9 +529,25 @@ mod tests {
     #[test]
     fn same_key_is_equality() {
         let texts = [
-            "", "a", "ab", "abc", "abcd", "abce", "abcdefg", "abcdefh", "bbcdefg", "abcdefgh",
-            "abcdefgi", "abcdefghijklmnop", "abcdefghijklmnoq", "bbcdefghijklmnop",
-            "abcdefghijklmnopq", "abcdefghijklmnopr", "é", "e\u{301}", "ab\u{e9}",
+            "",
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "abce",
+            "abcdefg",
+            "abcdefh",
+            "bbcdefg",
+            "abcdefgh",
+            "abcdefgi",
+            "abcdefghijklmnop",
+            "abcdefghijklmnoq",
+            "bbcdefghijklmnop",
+            "abcdefghijklmnopq",
+            "abcdefghijklmnopr",
+            "é",
+            "e\u{301}",
+            "ab\u{e9}",
         ];
         for a in texts {
             for b in texts {

@@ -86,13 +86,29 @@ pub(crate) struct PrefixTree {
     roots: Vec<(Box<str>, u32)>,
     /// The keys that follow each prefix, by the prefix's id.
     children: Vec<Vec<(Box<str>, u32)>>,
+    /// Every longer prefix of each prefix, by the prefix's id.
+    descendants: Vec<Vec<u32>>,
 }
 
 impl PrefixIds {
     const ROOT: u32 = u32::MAX;
 
     pub(crate) fn into_tree(self) -> PrefixTree {
-        self.tree
+        fn collect(children: &[Vec<(Box<str>, u32)>], id: u32, into: &mut Vec<u32>) {
+            for (_, child) in children.get(id as usize).map_or(&[][..], Vec::as_slice) {
+                into.push(*child);
+                collect(children, *child, into);
+            }
+        }
+        let mut tree = self.tree;
+        tree.descendants = (0..tree.children.len())
+            .map(|id| {
+                let mut below = Vec::new();
+                collect(&tree.children, id as u32, &mut below);
+                below
+            })
+            .collect();
+        tree
     }
 
     pub(crate) fn share(&mut self, path: Path) -> SharedPath {
@@ -255,30 +271,23 @@ fn resolve_members<'a>(
         if let Some(slot) = prefixes.get_mut(*id as usize) {
             *slot = resolved;
         }
-        let below = tree.children.get(*id as usize).map_or(&[][..], Vec::as_slice);
+        let below = tree
+            .children
+            .get(*id as usize)
+            .map_or(&[][..], Vec::as_slice);
         if below.is_empty() {
             continue;
         }
         match found {
             Some(Value::Object(child)) => resolve_members(child, below, tree, prefixes),
             Some(child) if ampline_js::is_truthy(Some(child)) => {}
-            _ => settle_below(below, resolved, tree, prefixes),
-        }
-    }
-}
-
-fn settle_below<'a>(
-    keys: &[(Box<str>, u32)],
-    resolved: Resolved<'a>,
-    tree: &PrefixTree,
-    prefixes: &mut [Resolved<'a>],
-) {
-    for (_, id) in keys {
-        if let Some(slot) = prefixes.get_mut(*id as usize) {
-            *slot = resolved;
-        }
-        if let Some(below) = tree.children.get(*id as usize) {
-            settle_below(below, resolved, tree, prefixes);
+            _ => {
+                for longer in tree.descendants.get(*id as usize).into_iter().flatten() {
+                    if let Some(slot) = prefixes.get_mut(*longer as usize) {
+                        *slot = resolved;
+                    }
+                }
+            }
         }
     }
 }

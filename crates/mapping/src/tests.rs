@@ -361,7 +361,7 @@ fn built_objects_put_integer_keys_first() {
 #[test]
 fn paths_sharing_prefixes_resolve_as_if_walked_alone() {
     let event = json!({
-        "context": {"device": {"id": "d1", "type": ""}, "name": "abc", "zero": 0},
+        "context": {"device": {"id": "d1", "type": ""}, "name": "abc", "zero": 0, "none": null, "count": 7, "yes": true},
         "items": [{"context": {"device": {"id": "item"}}}],
     });
     let mapping = json!({
@@ -372,6 +372,12 @@ fn paths_sharing_prefixes_resolve_as_if_walked_alone() {
         "below_zero": {"@path": "$.context.zero.x.y"},
         "missing": {"@path": "$.context.nothing.x"},
         "missing_again": {"@path": "$.context.nothing.x"},
+        "missing_deeper": {"@path": "$.context.nothing.x.y"},
+        "below_null": {"@path": "$.context.none.x.y"},
+        "below_number": {"@path": "$.context.count.x"},
+        "below_true": {"@path": "$.context.yes.x"},
+        "indexed": {"@path": "$.items.0.context.device.id"},
+        "indexed_length": {"@path": "$.items.length"},
         "length": {"@path": "$.context.name.length"},
         "char": {"@path": "$.context.name.1"},
         "whole": {"@path": "$.context.device"},
@@ -383,6 +389,7 @@ fn paths_sharing_prefixes_resolve_as_if_walked_alone() {
         run(mapping, event),
         Some(json!({
             "id": "d1", "id_again": "d1", "type": "", "below_falsy": "", "below_zero": 0,
+            "below_null": null, "indexed": "item", "indexed_length": 1,
             "length": 3, "char": "b", "whole": {"id": "d1", "type": ""},
             "from_items": [{"id": "item"}], "from_root_again": [{"id": "d1"}], "templated": "d1",
         }))

@@ -223,7 +223,11 @@ fn find_field_index(fields: &[Field], key: &str, hint: &mut usize) -> Option<usi
         .iter()
         .position(|field| ampline_js::same_key(field.key, key))
         .map(|i| start + i)
-        .or_else(|| before.iter().position(|field| ampline_js::same_key(field.key, key)))?;
+        .or_else(|| {
+            before
+                .iter()
+                .position(|field| ampline_js::same_key(field.key, key))
+        })?;
     *hint = found + 1;
     Some(found)
 }
