@@ -31,6 +31,7 @@ const CORE_ALLOWED: &[&str] = &[
     "serde_json",
     "ryu-js",
     "itoa",
+    "foldhash",
     "regex",
     "flate2",
     "base64",

@@ -21,7 +21,7 @@
 mod jsregex;
 mod tables;
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::OnceLock;
 
 use serde_json::Value;
@@ -314,8 +314,8 @@ impl UserAgentCache {
         let generation_capacity = (capacity / 2).max(1);
         UserAgentCache {
             generation_capacity,
-            young: HashMap::with_capacity(generation_capacity),
-            old: HashMap::new(),
+            young: HashMap::with_capacity_and_hasher(generation_capacity, Default::default()),
+            old: HashMap::default(),
         }
     }
 
