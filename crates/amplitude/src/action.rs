@@ -469,7 +469,7 @@ fn log_event(
     let mut events = Vec::with_capacity(products.len() + 1);
     let mut product_events = Vec::with_capacity(products.len());
     for product in &products {
-        let mut event = OutObject::with_capacity(properties.len() + 8);
+        let mut event = OutObject::event(properties.len() + 8);
         event.spread(&properties);
         if let (true, Some(product)) = (per_product, product.as_object()) {
             for (key, value) in revenue_fields(product) {
@@ -540,7 +540,7 @@ fn start_event<'v, 'a>(
     controls: &Controls<'v, 'a>,
     user_agents: Option<&mut UserAgentCache>,
 ) -> OutObject<'v, 'a> {
-    let mut object = OutObject::with_capacity(48);
+    let mut object = OutObject::event(48);
     if let Some(fields) = controls.user_agent_fields(user_agents) {
         let text = |text: Option<String>| text.map_or(Out::Undefined, Out::String);
         object.push("os_name", text(fields.os_name));

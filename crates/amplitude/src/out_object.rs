@@ -110,6 +110,9 @@ pub(crate) struct OutObject<'v, 'a> {
     /// Bit `len % 64` is set for the length of every key, so most keys that are not there are
     /// known to be new without a scan.
     key_lengths: u64,
+    /// Every key is a field's key or the action's own, none of which JSON needs to escape, so
+    /// keys are written without a scan.
+    plain_keys: bool,
 }
 
 fn length_bit(key: &str) -> u64 {
@@ -121,6 +124,16 @@ impl<'v, 'a> OutObject<'v, 'a> {
         OutObject {
             entries: Vec::with_capacity(capacity),
             key_lengths: 0,
+            plain_keys: false,
+        }
+    }
+
+    /// An Amplitude event: its keys are the action's fields' (validation drops any other key of
+    /// the payload) and the action's own.
+    pub(crate) fn event(capacity: usize) -> Self {
+        OutObject {
+            plain_keys: true,
+            ..OutObject::with_capacity(capacity)
         }
     }
 
@@ -240,10 +253,22 @@ impl<'v, 'a> OutObject<'v, 'a> {
             .entries
             .iter()
             .filter(|(_, value)| !matches!(value, Out::Undefined));
-        ampline_js::write_json_object(
-            out,
-            defined.map(|(key, value)| (&**key, |out: &mut String| value.write_json(out))),
-        );
+        if !self.plain_keys {
+            ampline_js::write_json_object(
+                out,
+                defined.map(|(key, value)| (&**key, |out: &mut String| value.write_json(out))),
+            );
+            return;
+        }
+        out.push('{');
+        for (index, (key, value)) in defined.enumerate() {
+            out.reserve(key.len() + 4);
+            out.push_str(if index == 0 { "\"" } else { ",\"" });
+            out.push_str(key);
+            out.push_str("\":");
+            value.write_json(out);
+        }
+        out.push('}');
     }
 }
 
@@ -257,6 +282,34 @@ mod tests {
         let mut out = String::new();
         object.write_json(&mut out);
         out
+    }
+
+    /// An event object writes its keys without escaping them: that holds for every key an
+    /// action's payload can have.
+    #[test]
+    fn field_keys_need_no_escaping() {
+        for action in crate::Action::ALL {
+            for field in action.fields() {
+                let mut escaped = String::new();
+                ampline_js::write_json_string(&mut escaped, field.key);
+                assert_eq!(escaped, format!("\"{}\"", field.key), "{}", field.key);
+            }
+        }
+    }
+
+    #[test]
+    fn an_event_writes_what_a_plain_object_writes() {
+        let source = json!({"x": 1, "a": "from source"});
+        let mapped = Mapped::Ref(&source);
+        let mut event = OutObject::event(4);
+        let mut plain = OutObject::default();
+        for object in [&mut event, &mut plain] {
+            object.push("a", Out::Undefined);
+            object.push("z", Out::Text("z"));
+            object.spread(&OutObject::of_entries(mapped.view()));
+        }
+        assert_eq!(written(&event), written(&plain));
+        assert_eq!(written(&event), r#"{"a":"from source","z":"z","x":1}"#);
     }
 
     #[test]
