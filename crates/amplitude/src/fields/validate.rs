@@ -217,6 +217,19 @@ fn find_field<'f>(fields: &'f [Field], key: &str, hint: &mut usize) -> Option<&'
 }
 
 fn find_field_index(fields: &[Field], key: &str, hint: &mut usize) -> Option<usize> {
+    // Most often the very next field.
+    if fields
+        .get(*hint)
+        .is_some_and(|field| ampline_js::same_key(field.key, key))
+    {
+        *hint += 1;
+        return Some(*hint - 1);
+    }
+    find_field_index_from(fields, key, hint)
+}
+
+#[inline(never)]
+fn find_field_index_from(fields: &[Field], key: &str, hint: &mut usize) -> Option<usize> {
     let start = (*hint).min(fields.len());
     let (before, after) = fields.split_at(start);
     let found = after
