@@ -2,7 +2,8 @@
 //! project and device (Amplitude derives a device from the user when there is none), and stored
 //! as 128-bit hashes so millions of remembered IDs stay small.
 
-use crate::fasthash::FastMap;
+// Seeded and much cheaper than SipHash on the short ids these maps are keyed by.
+use foldhash::HashMap as FastMap;
 use std::collections::VecDeque;
 use std::hash::{DefaultHasher, Hash, Hasher};
 

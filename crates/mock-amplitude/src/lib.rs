@@ -46,7 +46,6 @@ pub mod clock;
 pub mod config;
 pub mod control;
 pub mod dedup;
-pub mod fasthash;
 pub mod faults;
 pub mod journal;
 pub mod ratelimit;

@@ -5,7 +5,8 @@
 //! EPS window, 24 one-hour buckets for the daily quota, as Amplitude describes "1-hour steps");
 //! a count leaves the window when its whole bucket has.
 
-use crate::fasthash::FastMap;
+// Seeded and much cheaper than SipHash on the short ids these maps are keyed by.
+use foldhash::HashMap as FastMap;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;

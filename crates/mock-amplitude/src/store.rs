@@ -8,13 +8,14 @@
 use crate::clock::day_string;
 use crate::config::Limits;
 use crate::dedup::{dedup_key, Dedup, DedupScope};
-use crate::fasthash::FastMap;
+// Seeded and much cheaper than SipHash on the short ids these maps are keyed by.
 use crate::faults::Faults;
 use crate::journal::{Journal, JournalEntry};
 use crate::ratelimit::{KeyedCounters, Window};
 use crate::records::{RecordFilter, RecordKind, Recorded, RequestLogEntry};
 use crate::reply::Reply;
 use crate::validate::dashboard::DeletionRequest;
+use foldhash::HashMap as FastMap;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
