@@ -115,6 +115,14 @@ pub(crate) struct OutObject<'v, 'a> {
     plain_keys: bool,
 }
 
+/// A key known to need no escapes, as a JSON string.
+fn write_plain_key(out: &mut String, key: &str) {
+    out.reserve(key.len() + 2);
+    out.push('"');
+    out.push_str(key);
+    out.push('"');
+}
+
 fn length_bit(key: &str) -> u64 {
     1 << (key.len() % 64)
 }
@@ -214,14 +222,9 @@ impl<'v, 'a> OutObject<'v, 'a> {
             self.entries.extend(other.entries);
             return;
         }
-        // Only this object's own keys can be met again: `other`'s are distinct.
         let own_lengths = self.key_lengths;
         for (key, value) in other.entries {
-            if own_lengths & length_bit(&key) == 0 {
-                self.push(key, value);
-            } else {
-                self.set_within(prefix, key, value);
-            }
+            self.spread_one(prefix, own_lengths, key, value);
         }
     }
 
@@ -230,11 +233,23 @@ impl<'v, 'a> OutObject<'v, 'a> {
         let prefix = self.entries.len();
         let own_lengths = self.key_lengths;
         for (key, value) in &other.entries {
-            if own_lengths & length_bit(key) == 0 {
-                self.push(key.clone(), value.clone());
-            } else {
-                self.set_within(prefix, key.clone(), value.clone());
-            }
+            self.spread_one(prefix, own_lengths, key.clone(), value.clone());
+        }
+    }
+
+    /// One key of a spread object: only this object's own keys (the first `prefix` entries,
+    /// whose lengths are `own_lengths`) can be met again, as the spread object's are distinct.
+    fn spread_one(
+        &mut self,
+        prefix: usize,
+        own_lengths: u64,
+        key: Cow<'v, str>,
+        value: Out<'v, 'a>,
+    ) {
+        if own_lengths & length_bit(&key) == 0 {
+            self.push(key, value);
+        } else {
+            self.set_within(prefix, key, value);
         }
     }
 
@@ -253,19 +268,18 @@ impl<'v, 'a> OutObject<'v, 'a> {
             .entries
             .iter()
             .filter(|(_, value)| !matches!(value, Out::Undefined));
-        if !self.plain_keys {
-            ampline_js::write_json_object(
-                out,
-                defined.map(|(key, value)| (&**key, |out: &mut String| value.write_json(out))),
-            );
-            return;
-        }
+        let write_key = if self.plain_keys {
+            write_plain_key
+        } else {
+            ampline_js::write_json_string
+        };
         out.push('{');
         for (index, (key, value)) in defined.enumerate() {
-            out.reserve(key.len() + 4);
-            out.push_str(if index == 0 { "\"" } else { ",\"" });
-            out.push_str(key);
-            out.push_str("\":");
+            if index > 0 {
+                out.push(',');
+            }
+            write_key(out, key);
+            out.push(':');
             value.write_json(out);
         }
         out.push('}');

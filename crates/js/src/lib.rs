@@ -345,22 +345,10 @@ pub fn same_key(a: &str, b: &str) -> bool {
     if len != b.len() {
         return false;
     }
-    let word = |bytes: &[u8], at: usize| -> u64 {
-        match bytes.get(at..at + 8).map(<[u8; 8]>::try_from) {
-            Some(Ok(chunk)) => u64::from_le_bytes(chunk),
-            _ => 0,
-        }
-    };
-    let half = |bytes: &[u8], at: usize| -> u32 {
-        match bytes.get(at..at + 4).map(<[u8; 4]>::try_from) {
-            Some(Ok(chunk)) => u32::from_le_bytes(chunk),
-            _ => 0,
-        }
-    };
     match len {
         0..=3 => a.iter().zip(b).all(|(x, y)| x == y),
-        4..=7 => half(a, 0) == half(b, 0) && half(a, len - 4) == half(b, len - 4),
-        8..=16 => word(a, 0) == word(b, 0) && word(a, len - 8) == word(b, len - 8),
+        4..=7 => u32_at(a, 0) == u32_at(b, 0) && u32_at(a, len - 4) == u32_at(b, len - 4),
+        8..=16 => u64_at(a, 0) == u64_at(b, 0) && u64_at(a, len - 8) == u64_at(b, len - 8),
         _ => a == b,
     }
 }
@@ -388,9 +376,16 @@ fn any_to_escape(x: u64) -> bool {
     any_below(x, 0x20) | any_below(x ^ (ONES * 0x22), 1) | any_below(x ^ (ONES * 0x5c), 1) != 0
 }
 
+/// The four bytes at `at`, little-endian, widened to a word.
 fn u32_at(bytes: &[u8], at: usize) -> Option<u64> {
     let chunk: [u8; 4] = bytes.get(at..at + 4)?.try_into().ok()?;
     Some(u64::from(u32::from_le_bytes(chunk)))
+}
+
+/// The eight bytes at `at`, little-endian.
+fn u64_at(bytes: &[u8], at: usize) -> Option<u64> {
+    let chunk: [u8; 8] = bytes.get(at..at + 8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(chunk))
 }
 
 /// The index of the first byte from `from` on that a JSON string must escape. Eight bytes are
@@ -415,19 +410,15 @@ fn next_to_escape(bytes: &[u8], from: usize) -> Option<usize> {
             _ => bytewise(from),
         };
     }
-    let chunk_at = |at: usize| -> Option<u64> {
-        let chunk: [u8; 8] = bytes.get(at..at + 8)?.try_into().ok()?;
-        Some(u64::from_le_bytes(chunk))
-    };
     let mut at = from;
     while at + 8 <= len {
-        match chunk_at(at) {
+        match u64_at(bytes, at) {
             Some(chunk) if !any_to_escape(chunk) => at += 8,
             _ => return bytewise(at),
         }
     }
     // The last, partial chunk: the eight bytes that end the string, some already clean.
-    match chunk_at(len - 8) {
+    match u64_at(bytes, len - 8) {
         Some(chunk) if !any_to_escape(chunk) => None,
         _ => bytewise(at),
     }

@@ -89,21 +89,13 @@ pub(crate) fn eval_output<'a>(
         Node::Object(entries) => {
             let mut out = Vec::with_capacity(entries.len());
             for (key, child) in entries {
-                let key = Cow::Borrowed(&**key);
-                // Most members are literal paths to the event's own values: looked up and
-                // pushed here, rather than by a call and through an `Option`.
-                if let Node::Path(Source::Ready(path)) = child {
-                    match memo.lookup(root, path) {
-                        Found::Missing => {}
-                        Found::Data(v) => out.push((key, Mapped::Ref(v))),
-                        other => {
-                            if let Some(value) = other.into_js().into_mapped() {
-                                out.push((key, value));
-                            }
-                        }
-                    }
-                } else if let Some(value) = eval_output(child, root, memo)? {
-                    out.push((key, value));
+                // Most members are literal paths: looked up here rather than by a call.
+                let value = match child {
+                    Node::Path(Source::Ready(path)) => path_output(path, root, memo),
+                    other => eval_output(other, root, memo)?,
+                };
+                if let Some(value) = value {
+                    out.push((Cow::Borrowed(&**key), value));
                 }
             }
             Ok(Some(Mapped::Object(out)))

@@ -3,7 +3,6 @@
 use crate::value::{array_index, write_string_form, Js};
 use serde_json::Value;
 use std::borrow::Cow;
-use std::cell::Cell;
 use std::collections::HashMap;
 
 /// A path split into the keys it walks; no keys means the root itself.
@@ -152,7 +151,7 @@ impl PrefixIds {
 /// results borrowed from the event are kept; a lookup from any other root walks as usual.
 pub(crate) struct Memo<'a> {
     event: &'a Value,
-    prefixes: Vec<Cell<Resolved<'a>>>,
+    prefixes: Vec<Resolved<'a>>,
 }
 
 #[derive(Clone, Copy)]
@@ -171,88 +170,23 @@ impl<'a> Memo<'a> {
         if let Value::Object(map) = event {
             resolve_members(map, &tree.roots, tree, &mut prefixes);
         }
-        Memo {
-            event,
-            prefixes: prefixes.into_iter().map(Cell::new).collect(),
-        }
+        Memo { event, prefixes }
     }
 
-    /// `lookup(root, path)`, resolving each prefix once per run when `root` is the event.
+    /// `lookup(root, path)`: read from what the run resolved when `root` is the event; walked
+    /// otherwise, and for the paths the event's objects alone do not decide.
     #[inline]
     pub(crate) fn lookup<'r>(&self, root: &'r Js<'a>, shared: &SharedPath) -> Found<'r, 'a> {
-        // Usually resolved already, when the run began.
         if let (Js::Ref(data), Some(ids)) = (root, &shared.prefix_ids) {
             if std::ptr::eq(*data, self.event) {
-                match ids
-                    .last()
-                    .and_then(|id| self.prefixes.get(*id as usize))
-                    .map(Cell::get)
-                {
+                match ids.last().and_then(|id| self.prefixes.get(*id as usize)) {
                     Some(Resolved::Missing) => return Found::Missing,
                     Some(Resolved::Data(value)) => return Found::Data(value),
                     _ => {}
                 }
             }
         }
-        self.walk(root, shared)
-    }
-
-    #[inline(never)]
-    fn walk<'r>(&self, root: &'r Js<'a>, shared: &SharedPath) -> Found<'r, 'a> {
-        let (Js::Ref(data), Some(ids)) = (root, &shared.prefix_ids) else {
-            return lookup(root, &shared.path);
-        };
-        if !std::ptr::eq(*data, self.event) {
-            return lookup(root, &shared.path);
-        }
-        let mut current: &'a Value = data;
-        for (step, (key, id)) in shared.path.keys.iter().zip(ids.iter()).enumerate() {
-            let slot = self.prefixes.get(*id as usize);
-            match slot.map(Cell::get) {
-                // Missing stays missing however far the path goes on.
-                Some(Resolved::Missing) => return Found::Missing,
-                Some(Resolved::Data(value)) => {
-                    current = value;
-                    continue;
-                }
-                Some(Resolved::Unknown) | None => {}
-            }
-            // A falsy value ends the walk: it is the result for every longer path too.
-            if !ampline_js::is_truthy(Some(current)) {
-                return Found::Data(current);
-            }
-            let next = match current {
-                Value::Object(map) => find_member(map, key).map_or(Found::Missing, Found::Data),
-                other => Found::Data(other).index(key),
-            };
-            match next {
-                Found::Missing => {
-                    if let Some(slot) = slot {
-                        slot.set(Resolved::Missing);
-                    }
-                    return Found::Missing;
-                }
-                Found::Data(value) => {
-                    if let Some(slot) = slot {
-                        slot.set(Resolved::Data(value));
-                    }
-                    current = value;
-                }
-                // A string's length or character: not the event's own, so not kept; the rest
-                // of the path is walked as usual.
-                computed => {
-                    let mut found = computed;
-                    for key in shared.path.keys.iter().skip(step + 1) {
-                        if !found.is_truthy() {
-                            break;
-                        }
-                        found = found.index(key);
-                    }
-                    return found;
-                }
-            }
-        }
-        Found::Data(current)
+        lookup(root, &shared.path)
     }
 }
 

@@ -453,9 +453,6 @@ impl FieldSet {
 
 /// Coerces `value` in place to the node's type and checks the node's keywords.
 fn check(value: &mut Mapped<'_>, node: Node<'_>, path: &Path<'_>, errors: &mut Vec<FieldError>) {
-    if is_plainly_valid(value, node) {
-        return;
-    }
     let types = node.types();
     // A numeric string such as "Infinity" coerces to a number JSON cannot hold; it is stored
     // as null (what `JSON.stringify` writes) but must not pass as null.
@@ -577,26 +574,6 @@ fn is_plainly_kept(value: &Mapped<'_>, field: &Field) -> bool {
         (FieldKind::Integer, Shape::Scalar(Value::Number(n))) => json_number(n).fract() == 0.0,
         _ => false,
     }
-}
-
-/// The usual case, decided without the general rules: a value of its field's own type where the
-/// field has no choices, limits or format and declares no properties.
-fn is_plainly_valid(value: &Mapped<'_>, node: Node<'_>) -> bool {
-    let Node::Whole(field) = node else {
-        return false;
-    };
-    if !is_plain(field) {
-        return false;
-    }
-    matches!(
-        (field.kind, value.shape()),
-        (
-            FieldKind::String | FieldKind::Text | FieldKind::Password,
-            Shape::Scalar(Value::String(_)),
-        ) | (FieldKind::Number, Shape::Scalar(Value::Number(_)))
-            | (FieldKind::Boolean, Shape::Scalar(Value::Bool(_)))
-            | (FieldKind::Object, Shape::Object(_))
-    )
 }
 
 fn choice_matches(choice: ChoiceValue, value: MappedRef<'_, '_>) -> bool {
