@@ -107,9 +107,9 @@ impl<'v, 'a> Out<'v, 'a> {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct OutObject<'v, 'a> {
     entries: Vec<(Cow<'v, str>, Out<'v, 'a>)>,
-    /// Bit `len % 64` is set for the length of every key, so most keys that are not there are
-    /// known to be new without a scan.
-    key_lengths: u64,
+    /// The [`key_bit`] of every key is set, so most keys that are not there are known to be new
+    /// without a scan.
+    key_filter: u64,
     /// Every key is a field's key or the action's own, none of which JSON needs to escape, so
     /// keys are written without a scan.
     plain_keys: bool,
@@ -123,15 +123,20 @@ fn write_plain_key(out: &mut String, key: &str) {
     out.push('"');
 }
 
-fn length_bit(key: &str) -> u64 {
-    1 << (key.len() % 64)
+/// One of 64 bits for a key, from its length and its first and last bytes: keys of one length
+/// (`user_id`, `os_name`, `library`) rarely share it.
+fn key_bit(key: &str) -> u64 {
+    let bytes = key.as_bytes();
+    let first = usize::from(bytes.first().copied().unwrap_or_default());
+    let last = usize::from(bytes.last().copied().unwrap_or_default());
+    1 << ((bytes.len() + 7 * first + 13 * last) % 64)
 }
 
 impl<'v, 'a> OutObject<'v, 'a> {
     pub(crate) fn with_capacity(capacity: usize) -> Self {
         OutObject {
             entries: Vec::with_capacity(capacity),
-            key_lengths: 0,
+            key_filter: 0,
             plain_keys: false,
         }
     }
@@ -162,7 +167,7 @@ impl<'v, 'a> OutObject<'v, 'a> {
     /// Adds a key the caller knows is not there yet.
     pub(crate) fn push(&mut self, key: impl Into<Cow<'v, str>>, value: Out<'v, 'a>) {
         let key = key.into();
-        self.key_lengths |= length_bit(&key);
+        self.key_filter |= key_bit(&key);
         self.entries.push((key, value));
     }
 
@@ -174,7 +179,7 @@ impl<'v, 'a> OutObject<'v, 'a> {
 
     /// `object[key] = value`, for a key that, if present, is among the first `prefix` entries.
     pub(crate) fn set_within(&mut self, prefix: usize, key: Cow<'v, str>, value: Out<'v, 'a>) {
-        if self.key_lengths & length_bit(&key) != 0 {
+        if self.key_filter & key_bit(&key) != 0 {
             let searched = self.entries.get_mut(..prefix).unwrap_or_default();
             if let Some(slot) = searched
                 .iter_mut()
@@ -188,7 +193,7 @@ impl<'v, 'a> OutObject<'v, 'a> {
     }
 
     pub(crate) fn get(&self, key: &str) -> Option<&Out<'v, 'a>> {
-        if self.key_lengths & length_bit(key) == 0 {
+        if self.key_filter & key_bit(key) == 0 {
             return None;
         }
         self.entries
@@ -198,7 +203,7 @@ impl<'v, 'a> OutObject<'v, 'a> {
     }
 
     pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut Out<'v, 'a>> {
-        if self.key_lengths & length_bit(key) == 0 {
+        if self.key_filter & key_bit(key) == 0 {
             return None;
         }
         self.entries
@@ -216,37 +221,37 @@ impl<'v, 'a> OutObject<'v, 'a> {
     /// `{...object, ...other}`, taking `other`'s values.
     pub(crate) fn spread_owned(&mut self, other: OutObject<'v, 'a>) {
         let prefix = self.entries.len();
-        if self.key_lengths & other.key_lengths == 0 {
+        if self.key_filter & other.key_filter == 0 {
             // No key can be shared.
-            self.key_lengths |= other.key_lengths;
+            self.key_filter |= other.key_filter;
             self.entries.extend(other.entries);
             return;
         }
-        let own_lengths = self.key_lengths;
+        let own_filter = self.key_filter;
         for (key, value) in other.entries {
-            self.spread_one(prefix, own_lengths, key, value);
+            self.spread_one(prefix, own_filter, key, value);
         }
     }
 
     /// `{...object, ...other}`.
     pub(crate) fn spread(&mut self, other: &OutObject<'v, 'a>) {
         let prefix = self.entries.len();
-        let own_lengths = self.key_lengths;
+        let own_filter = self.key_filter;
         for (key, value) in &other.entries {
-            self.spread_one(prefix, own_lengths, key.clone(), value.clone());
+            self.spread_one(prefix, own_filter, key.clone(), value.clone());
         }
     }
 
     /// One key of a spread object: only this object's own keys (the first `prefix` entries,
-    /// whose lengths are `own_lengths`) can be met again, as the spread object's are distinct.
+    /// whose key bits are `own_filter`) can be met again, as the spread object's are distinct.
     fn spread_one(
         &mut self,
         prefix: usize,
-        own_lengths: u64,
+        own_filter: u64,
         key: Cow<'v, str>,
         value: Out<'v, 'a>,
     ) {
-        if own_lengths & length_bit(&key) == 0 {
+        if own_filter & key_bit(&key) == 0 {
             self.push(key, value);
         } else {
             self.set_within(prefix, key, value);

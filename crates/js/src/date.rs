@@ -57,7 +57,7 @@ pub fn parse_js_date(text: &str) -> Option<f64> {
 /// directly: `Date.parse`'s answer for it, or `None` to leave the string to the general parser
 /// (any other shape, or a part outside the ranges every month allows).
 fn parse_canonical_iso(text: &str) -> Option<f64> {
-    let bytes = text.as_bytes();
+    let bytes: &[u8; 24] = text.as_bytes().try_into().ok()?;
     let separators = [
         (4, b'-'),
         (7, b'-'),
@@ -65,28 +65,43 @@ fn parse_canonical_iso(text: &str) -> Option<f64> {
         (13, b':'),
         (16, b':'),
         (19, b'.'),
+        (23, b'Z'),
     ];
-    if bytes.len() != 24
-        || bytes.last() != Some(&b'Z')
-        || separators
-            .iter()
-            .any(|&(at, separator)| bytes.get(at) != Some(&separator))
+    if separators
+        .iter()
+        .any(|&(at, separator)| bytes[at] != separator)
     {
         return None;
     }
-    let number = |from: usize, len: usize| -> Option<i64> {
-        bytes.get(from..from + len)?.iter().try_fold(0i64, |n, &d| {
-            d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
-        })
-    };
-    let year = number(0, 4).filter(|y| *y >= 1000)?;
-    let month = number(5, 2).filter(|m| (1..=12).contains(m))?;
-    let day = number(8, 2).filter(|d| (1..=28).contains(d))?;
-    let hour = number(11, 2).filter(|h| *h <= 23)?;
-    let minute = number(14, 2).filter(|m| *m <= 59)?;
-    let second = number(17, 2).filter(|s| *s <= 59)?;
-    let millisecond = number(20, 3)?;
-    calendar::utc_time(year, month - 1, day, hour, minute, second, millisecond)
+    // The other 17 bytes are the digits.
+    let digit = |at: usize| bytes[at].wrapping_sub(b'0');
+    let digits = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22].map(digit);
+    if digits.into_iter().fold(0, u8::max) > 9 {
+        return None;
+    }
+    let digit = |at: usize| i64::from(digit(at));
+    let two = |at: usize| digit(at) * 10 + digit(at + 1);
+    let year = two(0) * 100 + two(2);
+    let (month, day) = (two(5), two(8));
+    let (hour, minute, second) = (two(11), two(14), two(17));
+    let millisecond = two(20) * 10 + digit(22);
+    // Within these ranges V8 reads the text as the plain date it names; anything else (a day
+    // past the month's end, hour 24, a year before 1000) is left to the general parser.
+    let valid = year >= 1000
+        && (1..=12).contains(&month)
+        && day >= 1
+        && day <= calendar::days_in_month(year, month)
+        && hour <= 23
+        && minute <= 59
+        && second <= 59;
+    if !valid {
+        return None;
+    }
+    let days = calendar::days_from_civil(year, month, day);
+    let time = ((hour * 60 + minute) * 60 + second) * 1000 + millisecond;
+    // A four-digit year is always within a `Date`'s range.
+    #[allow(clippy::cast_precision_loss)] // far below 2^53
+    Some((days * 86_400_000 + time) as f64)
 }
 
 /// `new Date(n).valueOf()` for a number: `None` unless finite and within ±8.64e15; fractions are
@@ -162,6 +177,10 @@ pub fn amplitude_session_id(session_id: Option<&Value>) -> Option<f64> {
 /// `"NaN"`) is read as seconds since the epoch instead. ajv applies formats to strings only, so
 /// other values pass the format check without calling this.
 pub fn is_date_like(text: &str) -> bool {
+    // What nearly every client sends, and never a number's text.
+    if parse_canonical_iso(text).is_some() {
+        return true;
+    }
     let as_number = string_to_number(text);
     // Most dates are not numbers; NaN's own text, "NaN", is not a date either.
     if as_number.is_nan() {
@@ -362,13 +381,23 @@ mod tests {
             parse_canonical_iso("2024-01-15T10:00:34.790Z"),
             Some(1_705_312_834_790.0)
         );
-        // Left to the general parser: day 29 and up, a lower-case zone, a year before 1000.
-        assert_eq!(parse_canonical_iso("2024-02-29T00:00:00.000Z"), None);
+        assert_eq!(
+            parse_canonical_iso("2024-02-29T00:00:00.000Z"),
+            Some(1_709_164_800_000.0)
+        );
+        assert_eq!(
+            parse_canonical_iso("2024-12-31T23:59:59.999Z"),
+            Some(1_735_689_599_999.0)
+        );
+        // Left to the general parser: a day past the month's end, a lower-case zone, a year
+        // before 1000.
+        assert_eq!(parse_canonical_iso("2023-02-29T00:00:00.000Z"), None);
+        assert_eq!(parse_canonical_iso("2024-04-31T00:00:00.000Z"), None);
         assert_eq!(parse_canonical_iso("2024-01-15T10:00:34.790z"), None);
         assert_eq!(parse_canonical_iso("0999-01-15T10:00:34.790Z"), None);
         assert_eq!(
-            parse_js_date("2024-02-29T00:00:00.000Z"),
-            Some(1_709_164_800_000.0)
+            parse_js_date("2023-02-29T00:00:00.000Z"),
+            Some(1_677_628_800_000.0)
         );
     }
 }
