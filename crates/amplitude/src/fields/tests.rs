@@ -296,6 +296,46 @@ fn nested_values_are_pruned_by_their_type() {
     assert_eq!(accepted(f, json!({"s": null, "n": null})), Some(json!({})));
 }
 
+/// A declared object that validation leaves as it is is decided in one look; these are the
+/// values on either side of that line.
+#[test]
+fn nested_objects_kept_whole_still_meet_every_rule() {
+    const BEHAVIORS: &[Choice] = &[Choice::text("use_mapping"), Choice::text("legacy")];
+    const PROPERTIES: &[Field] = &[
+        Field::new("behavior", "Behavior", FieldKind::String)
+            .choices(BEHAVIORS)
+            .required(),
+        Field::new("mapping", "Mapping", FieldKind::String),
+        Field::new("when", "When", FieldKind::Datetime),
+        Field::new("inner", "Inner", FieldKind::Object).properties(&[Field::new(
+            "s",
+            "S",
+            FieldKind::String,
+        )]),
+    ];
+    let f = field(FieldKind::Object).properties(PROPERTIES);
+    let whole = json!({"behavior": "legacy", "mapping": "", "when": 0, "inner": {"s": ""}});
+    assert_eq!(accepted(f, whole.clone()), Some(whole));
+    assert_eq!(
+        rejected(f, json!({"behavior": "Legacy"})),
+        [Problem::NotAChoice {
+            allowed: vec![json!("use_mapping"), json!("legacy")]
+        }]
+    );
+    assert_eq!(rejected(f, json!({"mapping": "x"})), [Problem::Missing]);
+    assert_eq!(
+        rejected(f, json!({"behavior": "legacy", "when": ""})),
+        [Problem::NotADate]
+    );
+    assert_eq!(
+        accepted(
+            f,
+            json!({"behavior": "legacy", "extra": 1, "inner": {"s": 2}})
+        ),
+        Some(json!({"behavior": "legacy", "inner": {"s": "2"}}))
+    );
+}
+
 #[test]
 fn required_empty_or_disallowed_null_counts_as_absent() {
     let f = field(FieldKind::String).required();

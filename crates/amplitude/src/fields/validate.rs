@@ -370,7 +370,7 @@ fn check_object(
         let Some(field) = fields.get(index) else {
             return false;
         };
-        if is_plainly_kept(value, field) {
+        if is_plainly_kept(value.view(), field, level) {
             seen.insert(index);
             return true;
         }
@@ -546,34 +546,58 @@ fn check(value: &mut Mapped<'_>, node: Node<'_>, path: &Path<'_>, errors: &mut V
 
 /// A field with none of the rules that can change or reject a value of its own type: not
 /// `multiple`, no choices, no limits, no declared properties.
-fn is_plain(field: &Field) -> bool {
-    !field.multiple
-        && field.choices.is_none()
-        && field.minimum.is_none()
-        && field.maximum.is_none()
-        && field.properties.is_none()
-}
-
-/// The usual case of a key, at any level, decided in one look: a value of a plain field's own
-/// type that pruning keeps (not `null`, not `""`) and that needs no coercion. It stays as it is.
-fn is_plainly_kept(value: &Mapped<'_>, field: &Field) -> bool {
-    if !is_plain(field) {
+/// The usual case of a key, at any level, decided in one look: a value of its field's own type
+/// that pruning keeps and that needs no coercion, within the field's choices if it has any. It
+/// stays as it is. `""` is removed at the top level only; `null` is never plainly kept.
+fn is_plainly_kept(value: MappedRef<'_, '_>, field: &Field, level: Level) -> bool {
+    if field.multiple || field.minimum.is_some() || field.maximum.is_some() {
         return false;
     }
-    match (field.kind, value.shape()) {
+    let of_its_type = match (field.kind, value.shape()) {
         (
             FieldKind::String | FieldKind::Text | FieldKind::Password,
             Shape::Scalar(Value::String(text)),
-        ) => !text.is_empty(),
+        ) => !text.is_empty() || level != Level::Top,
         (FieldKind::Datetime, Shape::Scalar(Value::String(text))) => {
             !text.is_empty() && ampline_js::date::is_date_like(text)
         }
         (FieldKind::Number | FieldKind::Datetime, Shape::Scalar(Value::Number(_)))
-        | (FieldKind::Boolean, Shape::Scalar(Value::Bool(_)))
-        | (FieldKind::Object, Shape::Object(_)) => true,
+        | (FieldKind::Boolean, Shape::Scalar(Value::Bool(_))) => true,
         (FieldKind::Integer, Shape::Scalar(Value::Number(n))) => json_number(n).fract() == 0.0,
+        (FieldKind::Object, Shape::Object(entries)) => {
+            return field.choices.is_none()
+                && field
+                    .properties
+                    .is_none_or(|properties| is_plainly_valid_object(entries, properties));
+        }
         _ => false,
-    }
+    };
+    of_its_type
+        && field.choices.is_none_or(|choices| {
+            choices
+                .iter()
+                .any(|choice| choice_matches(choice.value, value))
+        })
+}
+
+/// An object that pruning, coercion and validation against its declared `properties` leave as it
+/// is: every key is a declared property whose value is plainly kept, and every required property
+/// is there.
+fn is_plainly_valid_object(entries: Entries<'_, '_>, properties: &[Field]) -> bool {
+    let nested = Level::Nested {
+        additional_properties: false,
+    };
+    let mut hint = 0;
+    let mut required_met = 0;
+    let mut valid = true;
+    entries.for_each(|key, item| {
+        valid = valid
+            && find_field(properties, key, &mut hint).is_some_and(|property| {
+                required_met += usize::from(property.required);
+                is_plainly_kept(item, property, nested)
+            });
+    });
+    valid && required_met == properties.iter().filter(|p| p.required).count()
 }
 
 fn choice_matches(choice: ChoiceValue, value: MappedRef<'_, '_>) -> bool {
