@@ -13,9 +13,10 @@ use crate::user_properties::{
 use ampline_js::date::{amplitude_event_time, amplitude_session_id, dayjs_utc_value_of};
 use ampline_js::number_value;
 use ampline_mapping::{Mapped, MappedRef, Shape};
-use ampline_useragent::{parse_user_agent, UserAgentCache, UserAgentFields};
+use ampline_useragent::{parse_user_agent, HintOrText, UserAgentCache, UserAgentFields};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// An action of the Amplitude (Actions) destination.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -182,14 +183,15 @@ impl Input<'_> {
 fn start_object(input: &mut Input<'_>) -> JsObject {
     let mut object = JsObject::new();
     if let Some(fields) = input.user_agent_fields() {
-        object.set("os_name", fields.os_name.map(Value::String));
-        object.set("os_version", fields.os_version);
+        let text = |text: Option<Arc<str>>| text.map(|text| Value::from(&*text));
+        object.set("os_name", text(fields.os_name));
+        object.set("os_version", fields.os_version.map(HintOrText::into_value));
+        object.set("device_manufacturer", text(fields.device_manufacturer));
         object.set(
-            "device_manufacturer",
-            fields.device_manufacturer.map(Value::String),
+            "device_model",
+            fields.device_model.map(HintOrText::into_value),
         );
-        object.set("device_model", fields.device_model);
-        object.set("device_type", fields.device_type.map(Value::String));
+        object.set("device_type", text(fields.device_type));
     }
     if truthy(input.get("includeRawUserAgent")) {
         object.set("user_agent", input.get("userAgent").cloned());
@@ -542,11 +544,16 @@ fn start_event<'v, 'a>(
 ) -> OutObject<'v, 'a> {
     let mut object = OutObject::event(48);
     if let Some(fields) = controls.user_agent_fields(user_agents) {
-        let text = |text: Option<String>| text.map_or(Out::Undefined, Out::String);
+        let text = |text: Option<Arc<str>>| text.map_or(Out::Undefined, Out::Shared);
+        let hint_or_text = |value: Option<HintOrText>| match value {
+            Some(HintOrText::Hint(hint)) => Out::owned(hint),
+            Some(HintOrText::Text(text)) => Out::Shared(text),
+            None => Out::Undefined,
+        };
         object.push("os_name", text(fields.os_name));
-        object.push("os_version", Out::from_option(fields.os_version));
+        object.push("os_version", hint_or_text(fields.os_version));
         object.push("device_manufacturer", text(fields.device_manufacturer));
-        object.push("device_model", Out::from_option(fields.device_model));
+        object.push("device_model", hint_or_text(fields.device_model));
         object.push("device_type", text(fields.device_type));
     }
     if controls.truthy(Control::IncludeRawUserAgent) {

@@ -8,6 +8,7 @@
 use ampline_mapping::{MappedRef, Shape};
 use serde_json::Value;
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// A value of an [`OutObject`].
 #[derive(Debug, Clone)]
@@ -17,6 +18,8 @@ pub(crate) enum Out<'v, 'a> {
     Payload(MappedRef<'v, 'a>),
     Text(&'static str),
     String(String),
+    /// A text shared with a cache (the user agent's parts).
+    Shared(Arc<str>),
     /// A finite number.
     Number(f64),
     /// Boxed, like the rest kept small: an object holds many values.
@@ -50,6 +53,7 @@ impl<'v, 'a> Out<'v, 'a> {
             Out::Payload(value) => value.as_str(),
             Out::Text(text) => Some(text),
             Out::String(text) => Some(text),
+            Out::Shared(text) => Some(text),
             Out::Owned(value) => value.as_str(),
             Out::Undefined | Out::Number(_) | Out::Object(_) => None,
         }
@@ -61,6 +65,7 @@ impl<'v, 'a> Out<'v, 'a> {
             Out::Payload(value) => value.is_truthy(),
             Out::Text(text) => !text.is_empty(),
             Out::String(text) => !text.is_empty(),
+            Out::Shared(text) => !text.is_empty(),
             Out::Number(n) => *n != 0.0,
             Out::Owned(value) => ampline_js::is_truthy(Some(value)),
             Out::Object(_) => true,
@@ -72,7 +77,9 @@ impl<'v, 'a> Out<'v, 'a> {
             Out::Payload(value) => matches!(value.shape(), Shape::Object(_)),
             Out::Owned(value) => value.is_object(),
             Out::Object(_) => true,
-            Out::Undefined | Out::Text(_) | Out::String(_) | Out::Number(_) => false,
+            Out::Undefined | Out::Text(_) | Out::String(_) | Out::Shared(_) | Out::Number(_) => {
+                false
+            }
         }
     }
 
@@ -83,6 +90,7 @@ impl<'v, 'a> Out<'v, 'a> {
             Out::Payload(value) => Some(value.to_json()),
             Out::Text(text) => Some(Cow::Owned(Value::from(*text))),
             Out::String(text) => Some(Cow::Owned(Value::from(text.as_str()))),
+            Out::Shared(text) => Some(Cow::Owned(Value::from(&**text))),
             Out::Number(n) => Some(Cow::Owned(ampline_js::number_value(*n))),
             Out::Owned(value) => Some(Cow::Borrowed(value)),
             Out::Object(object) => Some(Cow::Owned(object.to_value())),
@@ -96,6 +104,7 @@ impl<'v, 'a> Out<'v, 'a> {
             Out::Payload(value) => value.write_json(out),
             Out::Text(text) => ampline_js::write_json_string(out, text),
             Out::String(text) => ampline_js::write_json_string(out, text),
+            Out::Shared(text) => ampline_js::write_json_string(out, text),
             Out::Number(n) => ampline_js::write_number(out, *n),
             Out::Owned(value) => ampline_js::write_json(out, value),
             Out::Object(object) => object.write_json(out),

@@ -22,7 +22,7 @@ mod jsregex;
 mod tables;
 
 use foldhash::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
@@ -32,29 +32,46 @@ use tables::{Field, Prop, Rule, Transform};
 /// The fields the Amplitude destination adds to an event from its user agent.
 ///
 /// `None` means the destination leaves the key out of the event (JavaScript `undefined`).
-/// `os_version` and `device_model` hold whatever JSON the client hint carried when it was
-/// present, and otherwise a string derived from the user agent.
+/// Texts found in the user agent are shared with the cache, not copied for each event.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserAgentFields {
-    pub os_name: Option<String>,
-    pub os_version: Option<Value>,
-    pub device_manufacturer: Option<String>,
-    pub device_model: Option<Value>,
-    pub device_type: Option<String>,
+    pub os_name: Option<Arc<str>>,
+    pub os_version: Option<HintOrText>,
+    pub device_manufacturer: Option<Arc<str>>,
+    pub device_model: Option<HintOrText>,
+    pub device_type: Option<Arc<str>>,
+}
+
+/// `os_version` and `device_model`: whatever JSON the client hint carried when it was present,
+/// and otherwise a text found in the user agent.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HintOrText {
+    Hint(Value),
+    Text(Arc<str>),
+}
+
+impl HintOrText {
+    pub fn into_value(self) -> Value {
+        match self {
+            HintOrText::Hint(value) => value,
+            HintOrText::Text(text) => Value::from(&*text),
+        }
+    }
 }
 
 impl UserAgentFields {
     /// The present fields as `(key, value)` pairs in the destination's key order.
     pub fn into_pairs(self) -> impl Iterator<Item = (&'static str, Value)> {
+        let text = |text: Option<Arc<str>>| text.map(|text| Value::from(&*text));
         [
-            ("os_name", self.os_name.map(Value::String)),
-            ("os_version", self.os_version),
+            ("os_name", text(self.os_name)),
+            ("os_version", self.os_version.map(HintOrText::into_value)),
+            ("device_manufacturer", text(self.device_manufacturer)),
             (
-                "device_manufacturer",
-                self.device_manufacturer.map(Value::String),
+                "device_model",
+                self.device_model.map(HintOrText::into_value),
             ),
-            ("device_model", self.device_model),
-            ("device_type", self.device_type.map(Value::String)),
+            ("device_type", text(self.device_type)),
         ]
         .into_iter()
         .filter_map(|(key, value)| value.map(|v| (key, v)))
@@ -65,12 +82,12 @@ impl UserAgentFields {
 /// This is the part worth caching: it depends on the user-agent string alone.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Detected {
-    browser_name: Option<String>,
-    browser_major: Option<String>,
-    os_name: Option<String>,
-    device_vendor: Option<String>,
-    device_model: Option<String>,
-    device_type: Option<String>,
+    browser_name: Option<Arc<str>>,
+    browser_major: Option<Arc<str>>,
+    os_name: Option<Arc<str>>,
+    device_vendor: Option<Arc<str>>,
+    device_model: Option<Arc<str>>,
+    device_type: Option<Arc<str>>,
 }
 
 /// The destination's fields for `user_agent`, given the event's client hints (the mapped
@@ -94,24 +111,21 @@ fn client_hint<'v>(user_agent_data: Option<&'v Value>, key: &str) -> Option<&'v 
 }
 
 fn combine(detected: &Detected, user_agent_data: Option<&Value>) -> UserAgentFields {
-    let os_version = client_hint(user_agent_data, "platformVersion")
-        .cloned()
-        .or_else(|| detected.browser_major.clone().map(Value::String));
-    let device_model = client_hint(user_agent_data, "model").cloned().or_else(|| {
-        detected
-            .device_model
-            .clone()
-            .or_else(|| detected.os_name.clone())
-            .map(Value::String)
-    });
+    let hint_or = |key: &str, text: Option<&Arc<str>>| match client_hint(user_agent_data, key) {
+        Some(hint) => Some(HintOrText::Hint(hint.clone())),
+        None => text.cloned().map(HintOrText::Text),
+    };
     UserAgentFields {
         os_name: detected
             .os_name
             .clone()
             .or_else(|| detected.browser_name.clone()),
-        os_version,
+        os_version: hint_or("platformVersion", detected.browser_major.as_ref()),
         device_manufacturer: detected.device_vendor.clone(),
-        device_model,
+        device_model: hint_or(
+            "model",
+            detected.device_model.as_ref().or(detected.os_name.as_ref()),
+        ),
         device_type: detected.device_type.clone(),
     }
 }
@@ -133,13 +147,14 @@ fn detect(user_agent: &str) -> Detected {
     let browser = apply_rules(&tables.browser, &haystack);
     let os = apply_rules(&tables.os, &haystack);
     let device = apply_rules(&tables.device, &haystack);
+    let shared = |text: Option<String>| text.map(Arc::from);
     Detected {
-        browser_major: browser.version.as_deref().map(majorize),
-        browser_name: browser.name,
-        os_name: os.name,
-        device_vendor: device.vendor,
-        device_model: device.model,
-        device_type: device.device_type,
+        browser_major: browser.version.as_deref().map(majorize).map(Arc::from),
+        browser_name: shared(browser.name),
+        os_name: shared(os.name),
+        device_vendor: shared(device.vendor),
+        device_model: shared(device.model),
+        device_type: shared(device.device_type),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Representative user agents and the client-hint rules. Every expectation was produced by
 //! Segment's helper over `@amplitude/ua-parser-js` 0.7.25 (tools/ua-golden).
 
-use ampline_useragent::{parse_user_agent, UserAgentCache};
+use ampline_useragent::{parse_user_agent, HintOrText, UserAgentCache};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
@@ -235,7 +235,10 @@ fn cache_combines_cached_parse_with_each_events_hints() {
     let second = cache.get_or_parse(ANDROID_10_K, Some(&hints));
     assert_eq!(first, parse_user_agent(ANDROID_10_K, None));
     assert_eq!(second, parse_user_agent(ANDROID_10_K, Some(&hints)));
-    assert_eq!(second.device_model, Some(json!("TAB 2 A7")));
+    assert_eq!(
+        second.device_model,
+        Some(HintOrText::Hint(json!("TAB 2 A7")))
+    );
     assert_eq!(cache.len(), 1);
 }
 
