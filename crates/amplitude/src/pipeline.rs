@@ -1,10 +1,10 @@
 //! One event through one action: mapping, validation, perform.
 
 use crate::action::Action;
-use crate::fields::{validate_payload, FieldError};
+use crate::fields::{fields_of_members, validate_payload, FieldError, MemberCheck};
 use crate::request::Request;
 use crate::settings::Settings;
-use ampline_mapping::{InvalidMapping, Mapped, Mapping};
+use ampline_mapping::{InvalidMapping, Mapped, Mapping, MappingError};
 use ampline_useragent::UserAgentCache;
 use serde_json::Value;
 use std::fmt;
@@ -83,12 +83,22 @@ impl std::error::Error for ActionError {}
 pub struct CompiledAction {
     action: Action,
     mapping: Mapping,
+    /// For a mapping of members (every action's usual mapping), each member's field: the payload
+    /// is then validated as the mapping produces it, without looking up a key.
+    field_of_member: Option<Vec<Option<usize>>>,
 }
 
 impl CompiledAction {
     pub fn new(action: Action, mapping: &Value) -> Result<Self, ActionError> {
         let mapping = Mapping::compile(mapping).map_err(|e| ActionError::invalid_mapping(&e))?;
-        Ok(CompiledAction { action, mapping })
+        let field_of_member = mapping
+            .member_keys()
+            .map(|keys| fields_of_members(action.fields(), &keys));
+        Ok(CompiledAction {
+            action,
+            mapping,
+            field_of_member,
+        })
     }
 
     /// The action with its fields' default mapping.
@@ -106,18 +116,64 @@ impl CompiledAction {
         settings: &Settings,
         user_agents: Option<&mut UserAgentCache>,
     ) -> Result<Vec<Request>, ActionError> {
-        run(
-            self.action,
-            event,
-            Some(&self.mapping),
-            settings,
-            user_agents,
-        )
+        let prepared = Prepared {
+            mapping: &self.mapping,
+            field_of_member: self.field_of_member.as_deref(),
+        };
+        run_prepared(self.action, prepared, event, settings, user_agents)
     }
 }
 
-fn default_mapping(action: Action) -> Result<&'static Mapping, ActionError> {
-    static DEFAULTS: [OnceLock<Result<Mapping, InvalidMapping>>; 6] = [
+/// A compiled mapping with each member's field, when it has members.
+#[derive(Clone, Copy)]
+struct Prepared<'m> {
+    mapping: &'m Mapping,
+    field_of_member: Option<&'m [Option<usize>]>,
+}
+
+fn run_prepared(
+    action: Action,
+    prepared: Prepared<'_>,
+    event: &Value,
+    settings: &Settings,
+    user_agents: Option<&mut UserAgentCache>,
+) -> Result<Vec<Request>, ActionError> {
+    if !event.is_object() {
+        return Err(ActionError::new(
+            ErrorCode::InvalidEvent,
+            "the event must be a JSON object".to_owned(),
+        ));
+    }
+    let mapping_failed =
+        |e: MappingError| ActionError::new(ErrorCode::InvalidMapping, e.to_string());
+    let payload = match prepared.field_of_member {
+        // The payload is validated member by member as the mapping makes it.
+        Some(field_of_member) => {
+            let mut check = MemberCheck::new(action.fields(), field_of_member);
+            prepared
+                .mapping
+                .apply_members(event, |position, key, value| {
+                    check.take(position, key, value)
+                })
+                .map_err(mapping_failed)?;
+            check.finish()
+        }
+        None => {
+            let mapped = prepared
+                .mapping
+                .apply_borrowed(event)
+                .map_err(mapping_failed)?
+                .unwrap_or_else(|| Mapped::Object(Vec::new()));
+            validate_payload(action.fields(), mapped)
+        }
+    };
+    let payload = payload.map_err(ActionError::validation)?;
+    Ok(action.perform(payload, settings, user_agents))
+}
+
+/// The action with its default mapping, compiled once.
+fn default_action(action: Action) -> Result<&'static CompiledAction, ActionError> {
+    static DEFAULTS: [OnceLock<Result<CompiledAction, ActionError>>; 6] = [
         OnceLock::new(),
         OnceLock::new(),
         OnceLock::new(),
@@ -132,9 +188,9 @@ fn default_mapping(action: Action) -> Result<&'static Mapping, ActionError> {
     let slot = DEFAULTS.get(index).ok_or_else(|| {
         ActionError::new(ErrorCode::InvalidMapping, "no default mapping".to_owned())
     })?;
-    slot.get_or_init(|| Mapping::compile(&action.default_mapping()))
+    slot.get_or_init(|| CompiledAction::with_defaults(action))
         .as_ref()
-        .map_err(ActionError::invalid_mapping)
+        .map_err(Clone::clone)
 }
 
 /// Runs one event through `action`: the mapping (`None`: the action's default field values),
@@ -146,20 +202,15 @@ pub fn run(
     settings: &Settings,
     user_agents: Option<&mut UserAgentCache>,
 ) -> Result<Vec<Request>, ActionError> {
-    if !event.is_object() {
-        return Err(ActionError::new(
-            ErrorCode::InvalidEvent,
-            "the event must be a JSON object".to_owned(),
-        ));
-    }
-    let mapping = match mapping {
-        Some(mapping) => mapping,
-        None => default_mapping(action)?,
+    let Some(mapping) = mapping else {
+        return default_action(action)?.run(event, settings, user_agents);
     };
-    let mapped = mapping
-        .apply_borrowed(event)
-        .map_err(|e| ActionError::new(ErrorCode::InvalidMapping, e.to_string()))?
-        .unwrap_or_else(|| Mapped::Object(Vec::new()));
-    let payload = validate_payload(action.fields(), mapped).map_err(ActionError::validation)?;
-    Ok(action.perform(payload, settings, user_agents))
+    let field_of_member = mapping
+        .member_keys()
+        .map(|keys| fields_of_members(action.fields(), &keys));
+    let prepared = Prepared {
+        mapping,
+        field_of_member: field_of_member.as_deref(),
+    };
+    run_prepared(action, prepared, event, settings, user_agents)
 }

@@ -88,21 +88,35 @@ pub(crate) fn eval_output<'a>(
         Node::Undefined => Ok(None),
         Node::Object(entries) => {
             let mut out = Vec::with_capacity(entries.len());
-            for (key, child) in entries {
-                // Most members are literal paths: looked up here rather than by a call.
-                let value = match child {
-                    Node::Path(Source::Ready(path)) => path_output(path, root, memo),
-                    other => eval_output(other, root, memo)?,
-                };
-                if let Some(value) = value {
-                    out.push((Cow::Borrowed(&**key), value));
-                }
-            }
+            eval_members(entries, root, memo, |_, key, value| {
+                out.push((Cow::Borrowed(key), value));
+            })?;
             Ok(Some(Mapped::Object(out)))
         }
         Node::Path(Source::Ready(path)) => Ok(path_output(path, root, memo)),
         other => Ok(eval(other, root, memo)?.into_mapped()),
     }
+}
+
+/// The members of an object node, each given to `take` with its position and key when defined.
+#[inline]
+pub(crate) fn eval_members<'a>(
+    entries: &'a [(Box<str>, Node)],
+    root: &Js<'a>,
+    memo: &Memo<'a>,
+    mut take: impl FnMut(usize, &'a str, Mapped<'a>),
+) -> Result<(), MappingError> {
+    for (position, (key, child)) in entries.iter().enumerate() {
+        // Most members are literal paths: looked up here rather than by a call.
+        let value = match child {
+            Node::Path(Source::Ready(path)) => path_output(path, root, memo),
+            other => eval_output(other, root, memo)?,
+        };
+        if let Some(value) = value {
+            take(position, key, value);
+        }
+    }
+    Ok(())
 }
 
 #[inline]

@@ -124,6 +124,36 @@ impl Mapping {
         Ok(self.apply_borrowed(event)?.map(Mapped::into_value))
     }
 
+    /// The keys of the mapping's top-level members, in order, when the mapping is an object of
+    /// members (as every action's mapping is); `None` when its root is a directive or a value
+    /// with no directive in it.
+    pub fn member_keys(&self) -> Option<Vec<&str>> {
+        match &self.root {
+            compile::Node::Object(entries) => Some(entries.iter().map(|(key, _)| &**key).collect()),
+            _ => None,
+        }
+    }
+
+    /// [`Mapping::apply_borrowed`] for a mapping with [`Mapping::member_keys`]: gives `take`
+    /// each defined member in order, with its position among them, so a caller that has
+    /// prepared something per member finds it without comparing keys. `Ok(false)` (and nothing
+    /// taken) for a mapping without members.
+    pub fn apply_members<'a>(
+        &'a self,
+        event: &'a Value,
+        take: impl FnMut(usize, &'a str, Mapped<'a>),
+    ) -> Result<bool, MappingError> {
+        let compile::Node::Object(entries) = &self.root else {
+            return Ok(false);
+        };
+        if !event.is_object() {
+            return Err(not_an_object(event));
+        }
+        let memo = path::Memo::new(event, &self.path_prefixes);
+        eval::eval_members(entries, &value::Js::Ref(event), &memo, take)?;
+        Ok(true)
+    }
+
     /// [`Mapping::apply`], with the parts of the output that are the event's (or the mapping's)
     /// own values borrowed rather than copied.
     pub fn apply_borrowed<'a>(
@@ -131,14 +161,18 @@ impl Mapping {
         event: &'a Value,
     ) -> Result<Option<Mapped<'a>>, MappingError> {
         if !event.is_object() {
-            return Err(MappingError::new(
-                "/",
-                format!("data must be an object, got {}", value::type_name(event)),
-            ));
+            return Err(not_an_object(event));
         }
         let memo = path::Memo::new(event, &self.path_prefixes);
         eval::eval_output(&self.root, &value::Js::Ref(event), &memo)
     }
+}
+
+fn not_an_object(event: &Value) -> MappingError {
+    MappingError::new(
+        "/",
+        format!("data must be an object, got {}", value::type_name(event)),
+    )
 }
 
 /// Everything `transform` does before resolving: the depth bound, the reserved key, validation,

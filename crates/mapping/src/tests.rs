@@ -395,3 +395,49 @@ fn paths_sharing_prefixes_resolve_as_if_walked_alone() {
         }))
     );
 }
+
+/// A mapping of members gives, member by member, exactly the entries its output has, with each
+/// member's position among its keys; a mapping whose root is a directive has no members.
+#[test]
+fn members_are_the_entries_of_the_output_with_their_positions() {
+    let mapping = json!({
+        "id": {"@path": "$.userId"},
+        "gone": {"@path": "$.missing"},
+        "fixed": "text",
+        "nested": {"a": {"@path": "$.context.ip"}},
+        "either": {"@if": {"exists": {"@path": "$.nope"}, "then": 1, "else": {"@path": "$.event"}}}
+    });
+    let event = json!({"userId": "u1", "event": "Signed Up", "context": {"ip": "203.0.113.9"}});
+    let compiled = Mapping::compile(&mapping).unwrap();
+    assert_eq!(
+        compiled.member_keys(),
+        Some(vec!["id", "gone", "fixed", "nested", "either"])
+    );
+    let mut members = Vec::new();
+    let has_members = compiled
+        .apply_members(&event, |position, key, value| {
+            members.push((position, key, value.into_value()));
+        })
+        .unwrap();
+    assert!(has_members);
+    assert_eq!(
+        members,
+        [
+            (0, "id", json!("u1")),
+            (2, "fixed", json!("text")),
+            (3, "nested", json!({"a": "203.0.113.9"})),
+            (4, "either", json!("Signed Up")),
+        ]
+    );
+    let whole = compiled.apply(&event).unwrap().unwrap();
+    let entries: Vec<(String, Value)> = members
+        .into_iter()
+        .map(|(_, key, value)| (key.to_owned(), value))
+        .collect();
+    assert_eq!(whole, Value::Object(entries.into_iter().collect()));
+
+    let directive = Mapping::compile(&json!({"@path": "$.context"})).unwrap();
+    assert_eq!(directive.member_keys(), None);
+    assert!(!directive.apply_members(&event, |_, _, _| {}).unwrap());
+    assert!(compiled.apply_members(&json!([1]), |_, _, _| {}).is_err());
+}

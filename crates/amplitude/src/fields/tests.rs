@@ -9,6 +9,8 @@ const fn field(kind: FieldKind) -> Field {
     Field::new("f", "F", kind)
 }
 
+/// Validates `payload` three ways, which must agree: owned, borrowed, and member by member as a
+/// mapping of members makes it.
 fn validate(fields: &[Field], payload: Value) -> Result<Value, Vec<FieldError>> {
     let owned = validate_payload(fields, Mapped::owned(payload.clone())).map(Payload::into_value);
     let borrowed = validate_payload(fields, Mapped::Ref(&payload)).map(Payload::into_value);
@@ -16,6 +18,16 @@ fn validate(fields: &[Field], payload: Value) -> Result<Value, Vec<FieldError>> 
         owned, borrowed,
         "owned and borrowed payloads validate differently"
     );
+    if let Value::Object(members) = &payload {
+        let keys: Vec<&str> = members.keys().map(String::as_str).collect();
+        let field_of_member = fields_of_members(fields, &keys);
+        let mut check = MemberCheck::new(fields, &field_of_member);
+        for (position, (key, value)) in members.iter().enumerate() {
+            check.take(position, key, Mapped::Ref(value));
+        }
+        let by_member = check.finish().map(Payload::into_value);
+        assert_eq!(owned, by_member, "member by member validates differently");
+    }
     owned
 }
 

@@ -353,28 +353,55 @@ fn check_object(
     path: &Path<'_>,
     errors: &mut Vec<FieldError>,
 ) {
-    let first_error = errors.len();
-    // The field index of each problem reported here, to order them afterwards.
-    let mut owners: Vec<usize> = Vec::new();
-    let mut seen = FieldSet::new(fields.len());
+    let mut object = ObjectCheck::new(fields, level, path, errors);
     let mut hint = 0;
-    entries.retain_mut(|(key, value)| {
-        let Some(index) = find_field_index(fields, key, &mut hint) else {
-            return match level {
+    entries.retain_mut(
+        |(key, value)| match find_field_index(fields, key, &mut hint) {
+            Some(index) => object.keep(index, value, errors),
+            None => match level {
                 Level::Top => false,
                 Level::Nested {
                     additional_properties,
                 } => additional_properties,
-            };
-        };
-        let Some(field) = fields.get(index) else {
+            },
+        },
+    );
+    object.finish(errors);
+}
+
+/// One object's check, key by key: what has been met and which field each problem belongs to.
+struct ObjectCheck<'f, 'p> {
+    fields: &'f [Field],
+    level: Level,
+    path: &'p Path<'p>,
+    first_error: usize,
+    /// The field index of each problem reported here, to order them afterwards.
+    owners: Vec<usize>,
+    seen: FieldSet,
+}
+
+impl<'f, 'p> ObjectCheck<'f, 'p> {
+    fn new(fields: &'f [Field], level: Level, path: &'p Path<'p>, errors: &[FieldError]) -> Self {
+        ObjectCheck {
+            fields,
+            level,
+            path,
+            first_error: errors.len(),
+            owners: Vec::new(),
+            seen: FieldSet::new(fields.len()),
+        }
+    }
+
+    /// Prunes, coerces and checks the value of the field at `index`; `false` when the key goes.
+    fn keep(&mut self, index: usize, value: &mut Mapped<'_>, errors: &mut Vec<FieldError>) -> bool {
+        let Some(field) = self.fields.get(index) else {
             return false;
         };
-        if is_plainly_kept(value.view(), field, level) {
-            seen.insert(index);
+        if is_plainly_kept(value.view(), field, self.level) {
+            self.seen.insert(index);
             return true;
         }
-        if level == Level::Top {
+        if self.level == Level::Top {
             if !prune_in_place(value, Node::Whole(field)) || value.as_str() == Some("") {
                 return false;
             }
@@ -386,35 +413,92 @@ fn check_object(
                 *value = Mapped::Array(vec![lone]);
             }
         }
-        seen.insert(index);
+        self.seen.insert(index);
         check(
             value,
             Node::Whole(field),
-            &Path::Key(path, field.key),
+            &Path::Key(self.path, field.key),
             errors,
         );
-        let reported = errors.len() - first_error;
-        if reported > owners.len() {
-            owners.resize(reported, index);
+        let reported = errors.len() - self.first_error;
+        if reported > self.owners.len() {
+            self.owners.resize(reported, index);
         }
         true
-    });
-    for (index, field) in fields.iter().enumerate() {
-        if field.required && !seen.contains(index) {
-            report(errors, &Path::Key(path, field.key), Problem::Missing);
-            owners.push(index);
-        }
     }
-    if let Some(reported) = errors.get_mut(first_error..) {
-        if reported.len() > 1 {
-            let mut keyed: Vec<(usize, FieldError)> =
-                owners.into_iter().zip(reported.iter().cloned()).collect();
-            keyed.sort_by_key(|(owner, _)| *owner);
-            for (slot, (_, error)) in reported.iter_mut().zip(keyed) {
-                *slot = error;
+
+    /// `required`, then the problems in the fields' order.
+    fn finish(mut self, errors: &mut Vec<FieldError>) {
+        for (index, field) in self.fields.iter().enumerate() {
+            if field.required && !self.seen.contains(index) {
+                report(errors, &Path::Key(self.path, field.key), Problem::Missing);
+                self.owners.push(index);
+            }
+        }
+        if let Some(reported) = errors.get_mut(self.first_error..) {
+            if reported.len() > 1 {
+                let mut keyed: Vec<(usize, FieldError)> = self
+                    .owners
+                    .into_iter()
+                    .zip(reported.iter().cloned())
+                    .collect();
+                keyed.sort_by_key(|(owner, _)| *owner);
+                for (slot, (_, error)) in reported.iter_mut().zip(keyed) {
+                    *slot = error;
+                }
             }
         }
     }
+}
+
+/// [`validate_payload`] for a payload that comes member by member from a mapping whose members'
+/// fields are known (`field_of_member`, by member position): no key is looked up.
+pub struct MemberCheck<'a, 'f> {
+    field_of_member: &'f [Option<usize>],
+    object: ObjectCheck<'f, 'static>,
+    entries: Vec<(Cow<'a, str>, Mapped<'a>)>,
+    errors: Vec<FieldError>,
+}
+
+impl<'a, 'f> MemberCheck<'a, 'f> {
+    pub fn new(fields: &'f [Field], field_of_member: &'f [Option<usize>]) -> Self {
+        MemberCheck {
+            field_of_member,
+            object: ObjectCheck::new(fields, Level::Top, &Path::Root, &[]),
+            entries: Vec::with_capacity(field_of_member.len()),
+            errors: Vec::new(),
+        }
+    }
+
+    /// The member at `position`; a member of no field is removed, as an undeclared key is.
+    pub fn take(&mut self, position: usize, key: &'a str, mut value: Mapped<'a>) {
+        let Some(index) = self.field_of_member.get(position).copied().flatten() else {
+            return;
+        };
+        if self.object.keep(index, &mut value, &mut self.errors) {
+            self.entries.push((Cow::Borrowed(key), value));
+        }
+    }
+
+    pub fn finish(mut self) -> Result<Payload<'a>, Vec<FieldError>> {
+        self.object.finish(&mut self.errors);
+        if self.errors.is_empty() {
+            Ok(Payload {
+                entries: self.entries,
+            })
+        } else {
+            Err(self.errors)
+        }
+    }
+}
+
+/// Each member's field among `fields` (by position in `member_keys`), for [`MemberCheck`].
+pub fn fields_of_members(fields: &[Field], member_keys: &[&str]) -> Vec<Option<usize>> {
+    let mut hint = 0;
+    member_keys
+        .iter()
+        .map(|key| find_field_index(fields, key, &mut hint))
+        .collect()
 }
 
 /// Which fields of an object have been met.
