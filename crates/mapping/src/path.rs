@@ -166,10 +166,16 @@ impl<'a> Memo<'a> {
     /// per prefix, so most lookups then only read their answer. What a walk through anything else
     /// gives (an array's item, a string's length) is left to the lookup itself.
     pub(crate) fn new(event: &'a Value, tree: &PrefixTree) -> Self {
-        let mut prefixes = vec![Resolved::Unknown; tree.children.len()];
-        if let Value::Object(map) = event {
-            resolve_members(map, &tree.roots, tree, &mut prefixes);
-        }
+        let prefixes = match event {
+            Value::Object(map) => {
+                // Most prefixes an event lacks are below another it lacks: they start missing
+                // rather than being marked so one by one.
+                let mut prefixes = vec![Resolved::Missing; tree.children.len()];
+                resolve_members(map, &tree.roots, tree, &mut prefixes);
+                prefixes
+            }
+            _ => vec![Resolved::Unknown; tree.children.len()],
+        };
         Memo { event, prefixes }
     }
 
@@ -212,15 +218,21 @@ fn resolve_members<'a>(
         if below.is_empty() {
             continue;
         }
-        match found {
-            Some(Value::Object(child)) => resolve_members(child, below, tree, prefixes),
-            Some(child) if ampline_js::is_truthy(Some(child)) => {}
-            _ => {
-                for longer in tree.descendants.get(*id as usize).into_iter().flatten() {
-                    if let Some(slot) = prefixes.get_mut(*longer as usize) {
-                        *slot = resolved;
-                    }
-                }
+        // Below a missing member everything is missing already; below anything but an object
+        // the walk decides (an array's items, a string's length), and below a falsy value
+        // everything is that value.
+        let below_all = match found {
+            Some(Value::Object(child)) => {
+                resolve_members(child, below, tree, prefixes);
+                continue;
+            }
+            None => continue,
+            Some(child) if ampline_js::is_truthy(Some(child)) => Resolved::Unknown,
+            Some(_) => resolved,
+        };
+        for longer in tree.descendants.get(*id as usize).into_iter().flatten() {
+            if let Some(slot) = prefixes.get_mut(*longer as usize) {
+                *slot = below_all;
             }
         }
     }
