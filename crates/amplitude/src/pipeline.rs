@@ -1,7 +1,7 @@
 //! One event through one action: mapping, validation, perform.
 
 use crate::action::Action;
-use crate::fields::{fields_of_members, validate_payload, FieldError, MemberCheck};
+use crate::fields::{validate_payload, FieldError, MemberCheck, MemberFields};
 use crate::request::Request;
 use crate::settings::Settings;
 use ampline_mapping::{InvalidMapping, Mapped, Mapping, MappingError};
@@ -85,19 +85,19 @@ pub struct CompiledAction {
     mapping: Mapping,
     /// For a mapping of members (every action's usual mapping), each member's field: the payload
     /// is then validated as the mapping produces it, without looking up a key.
-    field_of_member: Option<Vec<Option<usize>>>,
+    members: Option<MemberFields>,
 }
 
 impl CompiledAction {
     pub fn new(action: Action, mapping: &Value) -> Result<Self, ActionError> {
         let mapping = Mapping::compile(mapping).map_err(|e| ActionError::invalid_mapping(&e))?;
-        let field_of_member = mapping
+        let members = mapping
             .member_keys()
-            .map(|keys| fields_of_members(action.fields(), &keys));
+            .map(|keys| MemberFields::new(action.fields(), &keys));
         Ok(CompiledAction {
             action,
             mapping,
-            field_of_member,
+            members,
         })
     }
 
@@ -118,17 +118,17 @@ impl CompiledAction {
     ) -> Result<Vec<Request>, ActionError> {
         let prepared = Prepared {
             mapping: &self.mapping,
-            field_of_member: self.field_of_member.as_deref(),
+            members: self.members.as_ref(),
         };
         run_prepared(self.action, prepared, event, settings, user_agents)
     }
 }
 
-/// A compiled mapping with each member's field, when it has members.
+/// A compiled mapping with its members' fields, when it has members.
 #[derive(Clone, Copy)]
 struct Prepared<'m> {
     mapping: &'m Mapping,
-    field_of_member: Option<&'m [Option<usize>]>,
+    members: Option<&'m MemberFields>,
 }
 
 fn run_prepared(
@@ -146,10 +146,10 @@ fn run_prepared(
     }
     let mapping_failed =
         |e: MappingError| ActionError::new(ErrorCode::InvalidMapping, e.to_string());
-    let payload = match prepared.field_of_member {
+    let payload = match prepared.members {
         // The payload is validated member by member as the mapping makes it.
-        Some(field_of_member) => {
-            let mut check = MemberCheck::new(action.fields(), field_of_member);
+        Some(members) => {
+            let mut check = MemberCheck::new(action.fields(), members);
             prepared
                 .mapping
                 .apply_members(event, |position, key, value| {
@@ -205,12 +205,12 @@ pub fn run(
     let Some(mapping) = mapping else {
         return default_action(action)?.run(event, settings, user_agents);
     };
-    let field_of_member = mapping
+    let members = mapping
         .member_keys()
-        .map(|keys| fields_of_members(action.fields(), &keys));
+        .map(|keys| MemberFields::new(action.fields(), &keys));
     let prepared = Prepared {
         mapping,
-        field_of_member: field_of_member.as_deref(),
+        members: members.as_ref(),
     };
     run_prepared(action, prepared, event, settings, user_agents)
 }

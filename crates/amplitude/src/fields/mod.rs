@@ -33,7 +33,7 @@ mod error;
 mod validate;
 
 pub use error::{FieldError, JsonType, Problem};
-pub use validate::{fields_of_members, validate_payload, MemberCheck, Payload};
+pub use validate::{validate_payload, MemberCheck, MemberFields, Payload};
 
 use serde_json::{Map, Value};
 

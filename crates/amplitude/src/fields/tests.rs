@@ -20,8 +20,8 @@ fn validate(fields: &[Field], payload: Value) -> Result<Value, Vec<FieldError>> 
     );
     if let Value::Object(members) = &payload {
         let keys: Vec<&str> = members.keys().map(String::as_str).collect();
-        let field_of_member = fields_of_members(fields, &keys);
-        let mut check = MemberCheck::new(fields, &field_of_member);
+        let member_fields = MemberFields::new(fields, &keys);
+        let mut check = MemberCheck::new(fields, &member_fields);
         for (position, (key, value)) in members.iter().enumerate() {
             check.take(position, key, Mapped::Ref(value));
         }

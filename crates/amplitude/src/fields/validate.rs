@@ -378,6 +378,9 @@ struct ObjectCheck<'f, 'p> {
     /// The field index of each problem reported here, to order them afterwards.
     owners: Vec<usize>,
     seen: FieldSet,
+    /// The indices of the required fields, when known in advance; otherwise every field is
+    /// looked at.
+    required: Option<&'f [usize]>,
 }
 
 impl<'f, 'p> ObjectCheck<'f, 'p> {
@@ -389,6 +392,7 @@ impl<'f, 'p> ObjectCheck<'f, 'p> {
             first_error: errors.len(),
             owners: Vec::new(),
             seen: FieldSet::new(fields.len()),
+            required: None,
         }
     }
 
@@ -429,8 +433,16 @@ impl<'f, 'p> ObjectCheck<'f, 'p> {
 
     /// `required`, then the problems in the fields' order.
     fn finish(mut self, errors: &mut Vec<FieldError>) {
-        for (index, field) in self.fields.iter().enumerate() {
-            if field.required && !self.seen.contains(index) {
+        let missing = |index: &usize| !self.seen.contains(*index);
+        let missing: Vec<usize> = match self.required {
+            Some(required) => required.iter().copied().filter(missing).collect(),
+            None => (0..self.fields.len())
+                .filter(|index| self.fields.get(*index).is_some_and(|field| field.required))
+                .filter(missing)
+                .collect(),
+        };
+        for index in missing {
+            if let Some(field) = self.fields.get(index) {
                 report(errors, &Path::Key(self.path, field.key), Problem::Missing);
                 self.owners.push(index);
             }
@@ -451,8 +463,31 @@ impl<'f, 'p> ObjectCheck<'f, 'p> {
     }
 }
 
-/// [`validate_payload`] for a payload that comes member by member from a mapping whose members'
-/// fields are known (`field_of_member`, by member position): no key is looked up.
+/// What [`MemberCheck`] needs of a mapping of members, found once: each member's field (by the
+/// member's position) and which fields are required.
+#[derive(Debug, Clone)]
+pub struct MemberFields {
+    field_of_member: Vec<Option<usize>>,
+    required: Vec<usize>,
+}
+
+impl MemberFields {
+    pub fn new(fields: &[Field], member_keys: &[&str]) -> Self {
+        let mut hint = 0;
+        MemberFields {
+            field_of_member: member_keys
+                .iter()
+                .map(|key| find_field_index(fields, key, &mut hint))
+                .collect(),
+            required: (0..fields.len())
+                .filter(|index| fields.get(*index).is_some_and(|field| field.required))
+                .collect(),
+        }
+    }
+}
+
+/// [`validate_payload`] for a payload that comes member by member from a mapping of members
+/// whose fields are known ([`MemberFields`]): no key is looked up.
 pub struct MemberCheck<'a, 'f> {
     field_of_member: &'f [Option<usize>],
     object: ObjectCheck<'f, 'static>,
@@ -461,11 +496,14 @@ pub struct MemberCheck<'a, 'f> {
 }
 
 impl<'a, 'f> MemberCheck<'a, 'f> {
-    pub fn new(fields: &'f [Field], field_of_member: &'f [Option<usize>]) -> Self {
+    /// `members` must have been made for these `fields`.
+    pub fn new(fields: &'f [Field], members: &'f MemberFields) -> Self {
+        let mut object = ObjectCheck::new(fields, Level::Top, &Path::Root, &[]);
+        object.required = Some(&members.required);
         MemberCheck {
-            field_of_member,
-            object: ObjectCheck::new(fields, Level::Top, &Path::Root, &[]),
-            entries: Vec::with_capacity(field_of_member.len()),
+            field_of_member: &members.field_of_member,
+            object,
+            entries: Vec::with_capacity(members.field_of_member.len()),
             errors: Vec::new(),
         }
     }
@@ -490,15 +528,6 @@ impl<'a, 'f> MemberCheck<'a, 'f> {
             Err(self.errors)
         }
     }
-}
-
-/// Each member's field among `fields` (by position in `member_keys`), for [`MemberCheck`].
-pub fn fields_of_members(fields: &[Field], member_keys: &[&str]) -> Vec<Option<usize>> {
-    let mut hint = 0;
-    member_keys
-        .iter()
-        .map(|key| find_field_index(fields, key, &mut hint))
-        .collect()
 }
 
 /// Which fields of an object have been met.
