@@ -591,7 +591,8 @@ fn event_json(event: &OutObject<'_, '_>) -> EventJson {
 }
 
 /// `properties.user_properties[operation] = value`, spreading a `user_properties` that is not
-/// an object into a new one first.
+/// an object into a new one first. The new object has room for all three operations (`$setOnce`,
+/// `$set`, `$add`).
 fn set_user_property<'v, 'a>(
     properties: &mut OutObject<'v, 'a>,
     operation: &'static str,
@@ -604,6 +605,7 @@ fn set_user_property<'v, 'a>(
                 return;
             };
             let mut user_properties = OutObject::of_entries(*object);
+            user_properties.reserve(3);
             user_properties.set(operation, value);
             *existing = Out::Object(user_properties);
         }
@@ -611,7 +613,7 @@ fn set_user_property<'v, 'a>(
             let mut spread = Map::new();
             let current = existing.and_then(|v| v.to_json()).map(Cow::into_owned);
             crate::js_object::spread_value(&mut spread, current.as_ref());
-            let mut user_properties = OutObject::with_capacity(spread.len() + 1);
+            let mut user_properties = OutObject::with_capacity(spread.len() + 3);
             for (key, item) in spread {
                 user_properties.push(key, Out::owned(item));
             }

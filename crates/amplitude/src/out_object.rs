@@ -169,6 +169,10 @@ impl<'v, 'a> OutObject<'v, 'a> {
         object
     }
 
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.entries.reserve(additional);
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }
