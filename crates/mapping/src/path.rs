@@ -430,6 +430,7 @@ fn index_json<'v>(value: &'v Value, key: &str) -> Step<'v> {
 
 /// An object member by key. Event objects are small, and comparing a few keys costs less than
 /// hashing the one looked up.
+#[inline(always)]
 fn find_member<'v>(map: &'v serde_json::Map<String, Value>, key: &str) -> Option<&'v Value> {
     const SCAN_UP_TO: usize = 16;
     if map.len() <= SCAN_UP_TO {
