@@ -662,6 +662,7 @@ fn check(value: &mut Mapped<'_>, node: Node<'_>, path: &Path<'_>, errors: &mut V
 /// The usual case of a key, at any level, decided in one look: a value of its field's own type
 /// that pruning keeps and that needs no coercion, within the field's choices if it has any. It
 /// stays as it is. `""` is removed at the top level only; `null` is never plainly kept.
+#[inline(always)]
 fn is_plainly_kept(value: MappedRef<'_, '_>, field: &Field, level: Level) -> bool {
     if field.multiple || field.minimum.is_some() || field.maximum.is_some() {
         return false;
@@ -696,6 +697,7 @@ fn is_plainly_kept(value: MappedRef<'_, '_>, field: &Field, level: Level) -> boo
 /// An object that pruning, coercion and validation against its declared `properties` leave as it
 /// is: every key is a declared property whose value is plainly kept, and every required property
 /// is there.
+#[inline(never)]
 fn is_plainly_valid_object(entries: Entries<'_, '_>, properties: &[Field]) -> bool {
     let nested = Level::Nested {
         additional_properties: false,
