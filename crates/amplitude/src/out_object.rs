@@ -125,6 +125,7 @@ pub(crate) struct OutObject<'v, 'a> {
 }
 
 /// A key known to need no escapes, as a JSON string.
+#[inline(always)]
 fn write_plain_key(out: &mut String, key: &str) {
     out.reserve(key.len() + 2);
     out.push('"');
@@ -282,15 +283,19 @@ impl<'v, 'a> OutObject<'v, 'a> {
 
     /// Appends `JSON.stringify(object)`: `undefined` values are left out.
     pub(crate) fn write_json(&self, out: &mut String) {
+        if self.plain_keys {
+            self.write_json_with(out, write_plain_key);
+        } else {
+            self.write_json_with(out, ampline_js::write_json_string);
+        }
+    }
+
+    #[inline(always)]
+    fn write_json_with(&self, out: &mut String, write_key: impl Fn(&mut String, &str)) {
         let defined = self
             .entries
             .iter()
             .filter(|(_, value)| !matches!(value, Out::Undefined));
-        let write_key = if self.plain_keys {
-            write_plain_key
-        } else {
-            ampline_js::write_json_string
-        };
         out.push('{');
         for (index, (key, value)) in defined.enumerate() {
             if index > 0 {
