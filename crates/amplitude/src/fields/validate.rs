@@ -397,6 +397,7 @@ impl<'f, 'p> ObjectCheck<'f, 'p> {
     }
 
     /// Prunes, coerces and checks the value of the field at `index`; `false` when the key goes.
+    #[inline(always)]
     fn keep(&mut self, index: usize, value: &mut Mapped<'_>, errors: &mut Vec<FieldError>) -> bool {
         let Some(field) = self.fields.get(index) else {
             return false;
@@ -405,6 +406,18 @@ impl<'f, 'p> ObjectCheck<'f, 'p> {
             self.seen.insert(index);
             return true;
         }
+        self.check(index, field, value, errors)
+    }
+
+    /// [`ObjectCheck::keep`] for a value that is not plainly kept.
+    #[inline(never)]
+    fn check(
+        &mut self,
+        index: usize,
+        field: &Field,
+        value: &mut Mapped<'_>,
+        errors: &mut Vec<FieldError>,
+    ) -> bool {
         if self.level == Level::Top {
             if !prune_in_place(value, Node::Whole(field)) || value.as_str() == Some("") {
                 return false;
