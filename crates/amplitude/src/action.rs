@@ -183,15 +183,9 @@ impl Input<'_> {
 fn start_object(input: &mut Input<'_>) -> JsObject {
     let mut object = JsObject::new();
     if let Some(fields) = input.user_agent_fields() {
-        let text = |text: Option<Arc<str>>| text.map(|text| Value::from(&*text));
-        object.set("os_name", text(fields.os_name));
-        object.set("os_version", fields.os_version.map(HintOrText::into_value));
-        object.set("device_manufacturer", text(fields.device_manufacturer));
-        object.set(
-            "device_model",
-            fields.device_model.map(HintOrText::into_value),
-        );
-        object.set("device_type", text(fields.device_type));
+        for (key, value) in fields.into_values() {
+            object.set(key, value);
+        }
     }
     if truthy(input.get("includeRawUserAgent")) {
         object.set("user_agent", input.get("userAgent").cloned());

@@ -296,16 +296,11 @@ impl<'v, 'a> OutObject<'v, 'a> {
             .entries
             .iter()
             .filter(|(_, value)| !matches!(value, Out::Undefined));
-        out.push('{');
-        for (index, (key, value)) in defined.enumerate() {
-            if index > 0 {
-                out.push(',');
-            }
+        ampline_js::write_json_members(out, defined, |out, (key, value)| {
             write_key(out, key);
             out.push(':');
             value.write_json(out);
-        }
-        out.push('}');
+        });
     }
 }
 

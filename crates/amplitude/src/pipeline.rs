@@ -116,24 +116,23 @@ impl CompiledAction {
         settings: &Settings,
         user_agents: Option<&mut UserAgentCache>,
     ) -> Result<Vec<Request>, ActionError> {
-        let prepared = Prepared {
-            mapping: &self.mapping,
-            members: self.members.as_ref(),
-        };
-        run_prepared(self.action, prepared, event, settings, user_agents)
+        run_with(
+            self.action,
+            &self.mapping,
+            self.members.as_ref(),
+            event,
+            settings,
+            user_agents,
+        )
     }
 }
 
-/// A compiled mapping with its members' fields, when it has members.
-#[derive(Clone, Copy)]
-struct Prepared<'m> {
-    mapping: &'m Mapping,
-    members: Option<&'m MemberFields>,
-}
-
-fn run_prepared(
+/// One event through `action` with `mapping`, whose members' fields are `members` when it has
+/// members.
+fn run_with(
     action: Action,
-    prepared: Prepared<'_>,
+    mapping: &Mapping,
+    members: Option<&MemberFields>,
     event: &Value,
     settings: &Settings,
     user_agents: Option<&mut UserAgentCache>,
@@ -146,12 +145,11 @@ fn run_prepared(
     }
     let mapping_failed =
         |e: MappingError| ActionError::new(ErrorCode::InvalidMapping, e.to_string());
-    let payload = match prepared.members {
+    let payload = match members {
         // The payload is validated member by member as the mapping makes it.
         Some(members) => {
             let mut check = MemberCheck::new(action.fields(), members);
-            prepared
-                .mapping
+            mapping
                 .apply_members(event, |position, key, value| {
                     check.take(position, key, value)
                 })
@@ -159,8 +157,7 @@ fn run_prepared(
             check.finish()
         }
         None => {
-            let mapped = prepared
-                .mapping
+            let mapped = mapping
                 .apply_borrowed(event)
                 .map_err(mapping_failed)?
                 .unwrap_or_else(|| Mapped::Object(Vec::new()));
@@ -208,9 +205,12 @@ pub fn run(
     let members = mapping
         .member_keys()
         .map(|keys| MemberFields::new(action.fields(), &keys));
-    let prepared = Prepared {
+    run_with(
+        action,
         mapping,
-        members: members.as_ref(),
-    };
-    run_prepared(action, prepared, event, settings, user_agents)
+        members.as_ref(),
+        event,
+        settings,
+        user_agents,
+    )
 }

@@ -267,20 +267,32 @@ pub fn write_json(out: &mut String, value: &Value) {
         }
     }
 }
-
 /// Appends a JSON object of `members`, each value written by its own writer, in order.
 pub fn write_json_object<'k, W: FnOnce(&mut String)>(
     out: &mut String,
     members: impl IntoIterator<Item = (&'k str, W)>,
 ) {
-    out.push('{');
-    for (index, (key, write_value)) in members.into_iter().enumerate() {
-        if index > 0 {
-            out.push(',');
-        }
+    write_json_members(out, members, |out, (key, write_value)| {
         write_json_string(out, key);
         out.push(':');
         write_value(out);
+    });
+}
+
+/// Appends a JSON object with a member for each of `items`: the braces and commas here, each
+/// member (`"key":value`) by `write_member`. For a caller that writes its keys its own way.
+#[inline(always)]
+pub fn write_json_members<T>(
+    out: &mut String,
+    items: impl IntoIterator<Item = T>,
+    mut write_member: impl FnMut(&mut String, T),
+) {
+    out.push('{');
+    for (index, item) in items.into_iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        write_member(out, item);
     }
     out.push('}');
 }

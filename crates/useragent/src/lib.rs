@@ -60,8 +60,8 @@ impl HintOrText {
 }
 
 impl UserAgentFields {
-    /// The present fields as `(key, value)` pairs in the destination's key order.
-    pub fn into_pairs(self) -> impl Iterator<Item = (&'static str, Value)> {
+    /// Every field as JSON in the destination's key order, `None` where it is left out.
+    pub fn into_values(self) -> [(&'static str, Option<Value>); 5] {
         let text = |text: Option<Arc<str>>| text.map(|text| Value::from(&*text));
         [
             ("os_name", text(self.os_name)),
@@ -73,8 +73,13 @@ impl UserAgentFields {
             ),
             ("device_type", text(self.device_type)),
         ]
-        .into_iter()
-        .filter_map(|(key, value)| value.map(|v| (key, v)))
+    }
+
+    /// The present fields as `(key, value)` pairs in the destination's key order.
+    pub fn into_pairs(self) -> impl Iterator<Item = (&'static str, Value)> {
+        self.into_values()
+            .into_iter()
+            .filter_map(|(key, value)| value.map(|v| (key, v)))
     }
 }
 

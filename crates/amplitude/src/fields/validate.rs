@@ -449,10 +449,7 @@ impl<'f, 'p> ObjectCheck<'f, 'p> {
         let missing = |index: &usize| !self.seen.contains(*index);
         let missing: Vec<usize> = match self.required {
             Some(required) => required.iter().copied().filter(missing).collect(),
-            None => (0..self.fields.len())
-                .filter(|index| self.fields.get(*index).is_some_and(|field| field.required))
-                .filter(missing)
-                .collect(),
+            None => required_fields(self.fields).filter(missing).collect(),
         };
         for index in missing {
             if let Some(field) = self.fields.get(index) {
@@ -476,6 +473,15 @@ impl<'f, 'p> ObjectCheck<'f, 'p> {
     }
 }
 
+/// The indices of the required fields.
+fn required_fields(fields: &[Field]) -> impl Iterator<Item = usize> + '_ {
+    fields
+        .iter()
+        .enumerate()
+        .filter(|(_, field)| field.required)
+        .map(|(index, _)| index)
+}
+
 /// What [`MemberCheck`] needs of a mapping of members, found once: each member's field (by the
 /// member's position) and which fields are required.
 #[derive(Debug, Clone)]
@@ -492,9 +498,7 @@ impl MemberFields {
                 .iter()
                 .map(|key| find_field_index(fields, key, &mut hint))
                 .collect(),
-            required: (0..fields.len())
-                .filter(|index| fields.get(*index).is_some_and(|field| field.required))
-                .collect(),
+            required: required_fields(fields).collect(),
         }
     }
 }
@@ -670,8 +674,6 @@ fn check(value: &mut Mapped<'_>, node: Node<'_>, path: &Path<'_>, errors: &mut V
     }
 }
 
-/// A field with none of the rules that can change or reject a value of its own type: not
-/// `multiple`, no choices, no limits, no declared properties.
 /// The usual case of a key, at any level, decided in one look: a value of its field's own type
 /// that pruning keeps and that needs no coercion, within the field's choices if it has any. It
 /// stays as it is. `""` is removed at the top level only; `null` is never plainly kept.
